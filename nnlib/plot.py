@@ -1,0 +1,58 @@
+"""Plots for the course. Each function draws on an ``ax`` it is given and returns it; none calls
+``plt.show()``. One diverging colormap, :data:`CMAP`, for the whole course."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["CMAP", "plot_decision_boundary", "plot_loss_curves", "plot_weight_images"]
+
+CMAP = "coolwarm"
+
+
+def plot_decision_boundary(ax, predict, X, y, resolution: int = 200, margin: float = 0.5,
+                           title: str = "Decision boundary", xlabel: str = "$x_1$ (unitless)",
+                           ylabel: str = "$x_2$ (unitless)"):
+    """Shade the regions ``predict`` assigns to each class, and scatter ``(X, y)`` on top.
+
+    ``predict`` maps an ``(M, 2)`` array to ``M`` labels or scores.
+    """
+    X = np.asarray(X)
+    x0, x1 = X[:, 0].min() - margin, X[:, 0].max() + margin
+    y0, y1 = X[:, 1].min() - margin, X[:, 1].max() + margin
+    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    grid = np.c_[gx.ravel(), gy.ravel()]
+    Z = np.asarray(predict(grid), dtype=float).reshape(gx.shape)
+    ax.contourf(gx, gy, Z, levels=20 if len(np.unique(Z)) > 10 else None, cmap=CMAP, alpha=0.35)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=CMAP, edgecolors="k", s=25)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=(x0, x1), ylim=(y0, y1))
+    return ax
+
+
+def plot_loss_curves(ax, curves: dict, xlabel: str = "epoch", ylabel: str = "mean loss (nats)",
+                     title: str = "Training loss", logy: bool = True):
+    """Plot ``{label: (x, loss)}`` on one ``ax``."""
+    for label, (x, loss) in curves.items():
+        ax.plot(x, loss, label=label)
+    if logy:
+        ax.set_yscale("log")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend()
+    return ax
+
+
+def plot_weight_images(axes, W, image_shape=(8, 8), title: str = "First-layer weights"):
+    """Show each row of ``W (n_hidden, n_pixels)`` as an image, one per axis in ``axes``."""
+    axes = np.ravel(axes)
+    W = np.asarray(W)
+    lim = np.abs(W).max()
+    for i, ax in enumerate(axes):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i < len(W):
+            ax.imshow(W[i].reshape(image_shape), cmap=CMAP, vmin=-lim, vmax=lim)
+            ax.set_title(f"unit {i}", fontsize=8)
+        else:
+            ax.axis("off")
+    axes[0].figure.suptitle(title)
+    return axes
