@@ -97,28 +97,141 @@ def sync_metadata(assignment: str, root: Path = ROOT, write: bool = True) -> boo
     return after != before
 
 
-def release(assignments=ASSIGNMENTS, dest: Path | None = None, root: Path = ROOT) -> Path:
-    """Run ``nbgrader generate_assignment`` for each assignment into ``dest`` (default ``course/``).
+def nbgrader_api(course_dir: Path, release_dir: Path | None = None, root: Path = ROOT):
+    """An ``NbGraderAPI`` configured by the repo's ``nbgrader_config.py`` for ``course_dir``.
 
-    The gradebook used for this lives in a temporary folder: releasing never touches a real one.
+    Run it in a subprocess: nbgrader reconfigures logging and holds the gradebook open.
     """
-    dest = Path(dest) if dest is not None else root / "course"
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    os.environ["NNCOURSE_COURSE_DIR"] = str(course_dir)
+    if release_dir is not None:
+        os.environ["NNCOURSE_RELEASE_DIR"] = str(release_dir)
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    return NbGraderAPI(CourseDirectory(config=cfg), config=cfg)
+
+
+def _release_main(argv=None) -> None:
+    """Subprocess entry point of :func:`release`: ``DEST COURSE_DIR ASSIGNMENT...``."""
+    dest, course_dir, *assignments = argv if argv is not None else sys.argv[1:]
+    api = nbgrader_api(Path(course_dir), Path(dest))
+    for a in assignments:
+        result = api.generate_assignment(a, force=True, create=True)
+        if not result["success"]:
+            sys.stderr.write(f"nbgrader could not release {a}:\n{result.get('error')}\n{result.get('log')}")
+            sys.exit(1)
+
+
+def release(assignments=ASSIGNMENTS, dest: Path | None = None, root: Path = ROOT) -> Path:
+    """Run nbgrader's ``generate_assignment`` for each assignment into ``dest`` (default ``course/``).
+
+    One nbgrader process releases them all; its gradebook lives in a temporary folder, so releasing
+    never touches a real one.
+    """
+    dest = (Path(dest) if dest is not None else root / "course").resolve()
+    todo = [a for a in assignments if solution_path(a, root).exists()]
+    if not todo:
+        raise NotebookError(f"no solution notebooks to release among {list(assignments)}")
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ)
-        env["NNCOURSE_GRADEBOOK"] = f"sqlite:///{tmp}/gradebook.db"
-        env["NNCOURSE_COURSE_DIR"] = tmp
-        env["NNCOURSE_RELEASE_DIR"] = str(dest.resolve())
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        for a in assignments:
-            if not solution_path(a, root).exists():
-                continue
-            out = subprocess.run(
-                [sys.executable, "-m", "nbgrader", "generate_assignment", a, "--force"],
-                cwd=root, env=env, capture_output=True, text=True,
-            )
-            if out.returncode != 0:
-                raise RuntimeError(f"nbgrader generate_assignment {a} failed:\n{out.stdout}{out.stderr}")
-            # nbgrader copies everything beside the notebook; we release only notebooks and data.
-            for junk in (dest / a).glob(".ipynb_checkpoints"):
-                shutil.rmtree(junk)
+        out = subprocess.run(
+            [sys.executable, "-c", "import autograder.notebooks as n; n._release_main()",
+             str(dest), tmp, *todo],
+            cwd=root, env=env, capture_output=True, text=True,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"nbgrader generate_assignment failed:\n{out.stderr[-4000:]}")
+    for a in todo:
+        for junk in (dest / a).glob(".ipynb_checkpoints"):
+            shutil.rmtree(junk)
     return dest
+
+
+def execute(path: Path, allow_errors: bool = False, timeout: int = 120, cwd: Path | None = None):
+    """Run a notebook top to bottom in a fresh kernel; return ``(executed_nb, seconds)``."""
+    import time
+
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+        resources={"metadata": {"path": str(cwd or Path(path).parent)}},
+    )
+    t0 = time.perf_counter()
+    client.execute()
+    return nb, time.perf_counter() - t0
+
+
+def text_outputs(nb) -> list[str]:
+    """The text a notebook printed, cell by cell (for determinism checks); widget cells skipped."""
+    texts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "NBVAL_IGNORE_OUTPUT" in cell.source:
+            continue
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                texts.append(out.text)
+            elif out.output_type in ("execute_result", "display_data"):
+                texts.append(out.get("data", {}).get("text/plain", ""))
+            elif out.output_type == "error":
+                texts.append(f"{out.ename}: {out.evalue}")
+    return texts
+
+
+def error_cells(nb) -> list[tuple[int, dict]]:
+    """``(index, error output)`` of every cell that raised."""
+    return [
+        (i, out)
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.output_type == "error"
+    ]
+
+
+def _autograde_main(argv=None) -> None:
+    """Subprocess entry point of :func:`autograde_scores`: ``COURSE_DIR ASSIGNMENT STUDENT...``.
+
+    Prints one JSON object: ``{student: {grade_id: [score, max_score]}}``.
+    """
+    import json
+
+    course_dir, assignment, *students = argv if argv is not None else sys.argv[1:]
+    with tempfile.TemporaryDirectory() as rel:
+        api = nbgrader_api(Path(course_dir), Path(rel))
+        if not api.generate_assignment(assignment, force=True, create=True)["success"]:
+            sys.exit(f"could not register {assignment} in the gradebook")
+        scores = {}
+        for s in students:
+            api.autograde(assignment, s, force=True, create=True)
+            from nbgrader.api import Gradebook, MissingEntry
+
+            with Gradebook(api.coursedir.db_url) as gb:
+                try:
+                    nb = gb.find_submission_notebook(assignment, assignment, s)
+                except MissingEntry:
+                    scores[s] = None
+                    continue
+                scores[s] = {g.name: [g.score, g.max_score] for g in nb.grades}
+    print(json.dumps(scores))
+
+
+def autograde_scores(course_dir: Path, assignment: str, students, root: Path = ROOT) -> dict:
+    """Plain ``nbgrader autograde`` of ``course_dir/submitted/<student>/<assignment>/`` for each
+    student, in one nbgrader process; returns ``{student: {grade_id: (score, max)} or None}``."""
+    import json
+
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    out = subprocess.run(
+        [sys.executable, "-c", "import autograder.notebooks as n; n._autograde_main()",
+         str(course_dir), assignment, *students],
+        cwd=root, env=env, capture_output=True, text=True,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"nbgrader autograde failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
