@@ -40,6 +40,7 @@ class Exercise:
     summary: str              # one line, for reports
     kind: str = "function"    # how the checks treat it (see autograder.checks)
     options: dict = field(default_factory=dict)
+    # options read by the checks: vectorised=True (a per-example Python loop is flagged too_slow)
 
     @property
     def notebook(self) -> str:
@@ -53,22 +54,27 @@ def _ex(name, assignment, reference, points, summary, kind="function", **options
 _ALL = [
     # 01 perceptron
     _ex("perceptron_predict", "01_perceptron", nnlib.perceptron_predict, 2,
-        "perceptron predictions in {-1, +1}"),
+        "perceptron predictions in {-1, +1}", vectorised=True),
     _ex("perceptron_epoch", "01_perceptron", nnlib.perceptron_epoch, 3,
         "one epoch of Rosenblatt's algorithm"),
     # 02 logistic neuron and activations
-    _ex("sigmoid_prime", "02_logistic_neuron", nnlib.sigmoid_prime, 1, "derivative of the sigmoid"),
-    _ex("tanh_prime", "02_logistic_neuron", nnlib.tanh_prime, 1, "derivative of tanh"),
-    _ex("relu_prime", "02_logistic_neuron", nnlib.relu_prime, 1, "derivative of ReLU"),
+    _ex("sigmoid_prime", "02_logistic_neuron", nnlib.sigmoid_prime, 1,
+        "derivative of the sigmoid", vectorised=True),
+    _ex("tanh_prime", "02_logistic_neuron", nnlib.tanh_prime, 1,
+        "derivative of tanh", vectorised=True),
+    _ex("relu_prime", "02_logistic_neuron", nnlib.relu_prime, 1,
+        "derivative of ReLU", vectorised=True),
     _ex("leaky_relu_prime", "02_logistic_neuron", nnlib.leaky_relu_prime, 1,
-        "derivative of leaky ReLU"),
+        "derivative of leaky ReLU", vectorised=True),
     _ex("neuron_forward", "02_logistic_neuron", nnlib.neuron_forward, 2,
-        "forward pass of a logistic neuron"),
+        "forward pass of a logistic neuron", vectorised=True),
     _ex("neuron_sgd_step", "02_logistic_neuron", nnlib.neuron_sgd_step, 3,
         "one SGD step of the delta rule"),
     # 03 MLP forward pass and counting
-    _ex("dense_forward", "03_mlp_forward", nnlib.dense_forward, 2, "dense layer forward pass"),
-    _ex("mlp_forward", "03_mlp_forward", nnlib.mlp_forward, 3, "whole-network forward pass"),
+    _ex("dense_forward", "03_mlp_forward", nnlib.dense_forward, 2,
+        "dense layer forward pass", vectorised=True),
+    _ex("mlp_forward", "03_mlp_forward", nnlib.mlp_forward, 3,
+        "whole-network forward pass", vectorised=True),
     _ex("count_parameters", "03_mlp_forward", nnlib.count_parameters, 2,
         "number of weights and biases"),
     # 04 XOR
@@ -79,21 +85,22 @@ _ALL = [
     _ex("bump_network", "05_universal_approximation", nnlib.bump_network, 3,
         "parameters of a bump network", kind="bump_network"),
     _ex("bump_forward", "05_universal_approximation", nnlib.bump_forward, 2,
-        "forward pass of a bump network"),
+        "forward pass of a bump network", vectorised=True),
     # 06 backprop
-    _ex("dense_backward", "06_backprop", nnlib.dense_backward, 3, "dense layer backward pass"),
+    _ex("dense_backward", "06_backprop", nnlib.dense_backward, 3,
+        "dense layer backward pass", vectorised=True),
     _ex("activation_backward", "06_backprop", nnlib.activation_backward, 2,
-        "backward pass through an activation"),
+        "backward pass through an activation", vectorised=True),
     _ex("mlp_loss_and_grads", "06_backprop", nnlib.mlp_loss_and_grads, 4,
-        "whole-MLP backward pass"),
+        "whole-MLP backward pass", vectorised=True),
     _ex("numerical_gradient", "06_backprop", nnlib.numerical_gradient, 2,
         "central-difference gradient"),
     _ex("relative_error", "06_backprop", nnlib.relative_error, 1, "relative error of two arrays"),
     # 07 softmax
-    _ex("softmax", "07_softmax", nnlib.softmax, 2, "stable softmax"),
-    _ex("log_softmax", "07_softmax", nnlib.log_softmax, 2, "stable log-softmax"),
+    _ex("softmax", "07_softmax", nnlib.softmax, 2, "stable softmax", vectorised=True),
+    _ex("log_softmax", "07_softmax", nnlib.log_softmax, 2, "stable log-softmax", vectorised=True),
     _ex("softmax_cross_entropy", "07_softmax", nnlib.softmax_cross_entropy, 3,
-        "cross-entropy and its gradient"),
+        "cross-entropy and its gradient", vectorised=True),
     # 08 SGD vs GD
     _ex("iterate_minibatches", "08_sgd_vs_gd", nnlib.iterate_minibatches, 2,
         "shuffled minibatch iterator"),

@@ -1,0 +1,638 @@
+"""Judging one outcome: compare with the reference and name the mistake.
+
+:func:`judge` ``(name, case, outcome) -> CheckResult`` runs no student code: it reads the plain
+:class:`~autograder.runner.Outcome` (possibly produced in a sandbox), computes the reference output
+in this process, and walks the catalogue below in order, reporting the first diagnosis that fits.
+
+=============================  =================================================================
+code                           meaning
+=============================  =================================================================
+not_implemented                raises NotImplementedError (the stub) or returns None
+exception                      any other error: its type, message and the student's own line
+wrong_type                     the result is not the right kind of thing (tuple arity, model...)
+mutates_input                  an input array was changed in place
+wrong_shape                    an output has the wrong shape (expected vs got)
+transposed                     an output is the transpose of the expected one
+bias_grad_not_reduced          a bias gradient kept the batch axis: (N, n_out) for (n_out,)
+not_finite                     NaN or inf where the reference is finite (and where)
+unstable                       right on small inputs, NaN/inf/overflow warnings on large ones
+missing_activation_derivative  a backward pass without the factor g'(z)
+derivative_of_wrong_quantity   g'(a) where g'(z) was meant (e.g. a(1-a) of a = sigma(z) twice)
+wrong_sign                     the negative of the expected output (or of the expected update)
+off_by_batch_size              N times too large or too small (sum vs mean over the batch)
+values                         none of the above: first differing entry, expected vs got
+wrong_dtype                    float32 in, float64 out
+too_slow                       > 20x slower than the vectorised reference and > 50 ms
+=============================  =================================================================
+
+Messages name the exercise, the case and its input shapes, the output and the first differing
+entry. For hidden cases they never show input or expected values.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import nnlib
+
+from .exercises import get_exercise
+from .mistakes import MISTAKES, UPDATES, Mistake
+from .oracles import oracle_output
+from .runner import LAYOUTS, Leaf, Model, Outcome, OutputProblem, Seq, Tup, call, normalize_output
+from .wire import Case, FnSpec, RngSpec, resolve
+
+__all__ = ["CODES", "CheckResult", "Finding", "judge", "reference_output"]
+
+CODES = (
+    "not_implemented", "exception", "wrong_type", "mutates_input", "wrong_shape", "transposed",
+    "bias_grad_not_reduced", "not_finite", "unstable", "missing_activation_derivative",
+    "derivative_of_wrong_quantity", "wrong_sign", "off_by_batch_size", "values", "wrong_dtype",
+    "too_slow",
+)
+
+SLOW_RATIO = 20.0      # too_slow: this many times slower than the reference ...
+SLOW_SECONDS = 0.05    # ... and slower than this
+
+
+@dataclass
+class CheckResult:
+    """The verdict of a check: ``passed``, a ``message`` for the student, and a ``diagnosis`` code
+    (see :data:`CODES`) with the exercise, case and output it failed on."""
+
+    passed: bool
+    message: str
+    diagnosis: str | None = None
+    exercise: str = ""
+    case: Case | None = None
+    output: object = None
+    expected: object = None
+    seed: int | None = None
+    hidden: bool = False
+    n_checks: int = 0
+    case_index: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+@dataclass
+class Finding:
+    code: str
+    headline: str
+    lines: list = field(default_factory=list)        # shown for visible and hidden cases
+    value_lines: list = field(default_factory=list)  # numbers: shown for visible cases only
+    hint: str = ""
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+def _num(x) -> str:
+    x = float(x)
+    if x == 0:
+        return "0"
+    return f"{x:.6g}"
+
+
+def _idx(index) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]" if len(index) else ""
+
+
+def _shape_of(value, name: str, hidden: bool) -> str:
+    if isinstance(value, np.ndarray):
+        return f"{name} {value.shape}" + (f" {value.dtype}" if value.dtype == np.float32 else "")
+    if isinstance(value, list) and value and all(isinstance(v, tuple) for v in value):
+        layers = [f"({', '.join(str(np.shape(p)) for p in layer)})" for layer in value]
+        return f"{name} = [{', '.join(layers)}]"
+    if isinstance(value, tuple):
+        return f"{name} = ({', '.join(_shape_of(v, '', hidden).strip() for v in value)})"
+    if isinstance(value, list):
+        return f"{name} = {value!r}" if not hidden else f"{name} (a list of {len(value)})"
+    if isinstance(value, RngSpec | FnSpec):
+        return name
+    if isinstance(value, str):
+        return f"{name}={value!r}" if name else repr(value)
+    return f"{name}={value!r}" if not hidden else name
+
+
+def describe_inputs(case: Case) -> str:
+    """'X (5, 3), W (4, 3), b (4,)': the input shapes (and small values of visible cases)."""
+    names = list(case.names) + [f"arg{i}" for i in range(len(case.names), len(case.args))]
+    parts = [_shape_of(v, n, case.hidden) for n, v in zip(names, case.args, strict=False)]
+    parts += [_shape_of(v, k, case.hidden) for k, v in case.kwargs.items()]
+    return ", ".join(parts) if parts else "no arguments"
+
+
+def _message(name: str, case: Case, f: Finding) -> str:
+    lines = [f"✗ {name}: {f.headline}"]
+    lines.append(f"  case: {case.label}" + (f"; inputs: {describe_inputs(case)}" if case.args else ""))
+    lines += [f"  {line}" for line in f.lines]
+    if case.hidden:
+        if f.value_lines:
+            lines.append("  (a hidden test: its inputs and expected values are not shown)")
+    else:
+        lines += [f"  {line}" for line in f.value_lines]
+    if f.hint:
+        lines.append(f"  hint: {f.hint}")
+    return "\n".join(lines)
+
+
+# --- reference output --------------------------------------------------------------------------
+
+def reference_output(name: str, case: Case):
+    """The nnlib twin's normalised output on ``case`` (computed in this, trusted, process)."""
+    ref = get_exercise(name).reference
+    out = call(name, ref, case, timing=False)
+    if out.error or out.problem or out.not_implemented:  # pragma: no cover - a bug in the checks
+        raise RuntimeError(f"the reference for {name} failed on case {case.label!r}: "
+                           f"{out.error or out.problem}")
+    return out.output
+
+
+def _time_reference(name: str, case: Case) -> float:
+    ref = get_exercise(name).reference
+    best = float("inf")
+    for _ in range(3):
+        args = resolve(tuple(case.args))
+        t0 = time.perf_counter()
+        normalize_output(name, ref(*args, **resolve(dict(case.kwargs))), args)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+# --- walking an output --------------------------------------------------------------------------
+
+def _leaves(layout, value, path=(), label="the result"):
+    """(path, label, leaf value) for every compared leaf of a normalised output."""
+    if isinstance(layout, Leaf):
+        if not layout.ignore:
+            yield path, label if label != "the result" else layout.name, value
+    elif isinstance(layout, Tup):
+        for i, (sub, v) in enumerate(zip(layout.items, value, strict=True)):
+            sub_label = sub.name if isinstance(sub, Leaf | Seq) else label
+            yield from _leaves(sub, v, (*path, i), sub_label)
+    elif isinstance(layout, Seq):
+        for i, v in enumerate(value):
+            yield from _leaves(_relabel(layout, i), v, (*path, i), f"{layout.name}[{i}]")
+    elif isinstance(layout, Model):
+        yield path, "model.predict(X)", value
+
+
+def _relabel(seq: Seq, i: int):
+    """The item layout of ``seq`` with its leaves named for entry ``i`` (dW1, X_batch of batch 2)."""
+    item = seq.item
+    if isinstance(item, Tup):
+        def name(leaf):
+            if seq.style == "layer":
+                return Leaf(f"{leaf.name}{i + 1}", leaf.ignore)
+            if seq.style == "batch":
+                return Leaf(f"{leaf.name} of batch {i + 1}", leaf.ignore)
+            return Leaf(f"{leaf.name}[{i}]", leaf.ignore)
+        return Tup(tuple(name(s) if isinstance(s, Leaf) else s for s in item.items), item.name)
+    if isinstance(item, Leaf):
+        return Leaf(f"{seq.name}[{i}]", item.ignore)
+    return item
+
+
+def _seq_lengths(layout, expected, got, path=()):
+    """A Finding if a sequence inside ``got`` has a different length than in ``expected``."""
+    if isinstance(layout, Tup):
+        for i, sub in enumerate(layout.items):
+            f = _seq_lengths(sub, expected[i], got[i], (*path, i))
+            if f:
+                return f
+    elif isinstance(layout, Seq):
+        if len(got) != len(expected):
+            what = {"batch": "batches", "layer": "layers"}.get(layout.style, "entries")
+            verb = "yields" if layout.style == "batch" else "has"
+            return Finding("wrong_shape",
+                           f"{layout.name} {verb} {len(got)} {what}, expected {len(expected)}")
+        for i in range(len(got)):
+            f = _seq_lengths(layout.item, expected[i], got[i], (*path, i))
+            if f:
+                return f
+    return None
+
+
+def _at(value, path):
+    for i in path:
+        value = value[i]
+    return value
+
+
+# --- comparing one leaf -----------------------------------------------------------------------
+
+def _low_precision(case: Case, *arrays) -> bool:
+    def has32(v):
+        if isinstance(v, np.ndarray):
+            return v.dtype == np.float32
+        if isinstance(v, list | tuple):
+            return any(has32(x) for x in v)
+        return False
+    return has32(case.args) or any(np.asarray(a).dtype == np.float32 for a in arrays)
+
+
+def _close(E: np.ndarray, G: np.ndarray, low: bool, loose: float = 1.0):
+    """Element-wise closeness mask of ``G`` to ``E`` (same shape)."""
+    if E.dtype.kind in "biu" and G.dtype.kind in "biu":
+        return E == G
+    E = E.astype(np.float64)
+    G = G.astype(np.float64)
+    rtol, atol = (1e-4, 1e-5) if low else (1e-6, 1e-9)
+    rtol, atol = rtol * loose, atol * loose
+    finite = np.isfinite(E)
+    scale = max(1.0, float(np.max(np.abs(E[finite]), initial=0.0)))
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok = np.abs(G - E) <= atol * scale + rtol * np.abs(E)
+    return ok | ((E == G) & ~finite)  # equal infinities count as equal
+
+
+def _allclose(E, G, low, loose=1.0) -> bool:
+    E, G = np.asarray(E), np.asarray(G)
+    return E.shape == G.shape and bool(np.all(_close(E, G, low, loose)))
+
+
+def _max_rel(E, G) -> float:
+    E = np.asarray(E, dtype=np.float64)
+    G = np.asarray(G, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        rel = np.abs(G - E) / np.maximum(np.abs(E), 1e-12)
+    rel = rel[np.isfinite(rel)]
+    return float(rel.max()) if rel.size else float("inf")
+
+
+def _first_diff(E, G, low):
+    bad = ~_close(E, G, low)
+    index = tuple(np.argwhere(bad)[0]) if E.ndim else ()
+    return index
+
+
+def _value_lines(label, E, G, low):
+    if E.shape != G.shape:
+        return []
+    index = _first_diff(E, G, low)
+    e, g = (E[index], G[index]) if E.ndim else (E[()], G[()])
+    n_bad = int(np.sum(~_close(E, G, low)))
+    where = f"{label}{_idx(index)}"
+    lines = [f"{where}: expected {_num(e)}, got {_num(g)}"]
+    if E.size > 1:
+        lines[0] += f" ({n_bad} of {E.size} entries differ; max relative error {_max_rel(E, G):.2g})"
+    return lines
+
+
+def _batch_size(case: Case) -> int | None:
+    for v in case.args:
+        arrs = [v] if isinstance(v, np.ndarray) else [x for x in v if isinstance(x, np.ndarray)] \
+            if isinstance(v, tuple) else []
+        for a in arrs:
+            if a.ndim == 2:
+                return a.shape[0]
+    return None
+
+
+def _shape_finding(name, label, E, G, low, case):
+    N = _batch_size(case)
+    if E.ndim == 2 and G.shape == E.shape[::-1]:
+        if _allclose(E, G.T, low):
+            return Finding("transposed", f"{label} is the transpose of the expected result: "
+                           f"got shape {G.shape}, expected {E.shape}",
+                           hint=_TRANSPOSE_HINTS.get(name, _TRANSPOSE_HINTS[None]))
+        return Finding("wrong_shape", f"{label} has shape {G.shape}, expected {E.shape} "
+                       "(the transposed shape, and the values differ too)")
+    if (G.ndim == E.ndim + 1 and G.shape[1:] == E.shape and N is not None and G.shape[0] == N
+            and label.startswith("db")):
+        return Finding("bias_grad_not_reduced",
+                       f"{label} has shape {G.shape}, expected {E.shape}: it still has the batch "
+                       f"axis (N={N})",
+                       hint="the bias is shared by every example, so its gradient sums the "
+                            "per-example gradients over the batch: db = dZ.sum(axis=0)")
+    hint = ""
+    if G.ndim == E.ndim + 1 and G.shape[-1] == 1 and G.shape[:-1] == E.shape:
+        hint = f"drop the trailing axis of length 1 (e.g. {label}[:, 0] or .ravel())"
+    elif E.ndim == 0 and G.size == 1:
+        hint = "return a number, e.g. float(...)"
+    elif G.ndim == E.ndim + 1 and G.shape[1:] == E.shape:
+        hint = "it has an extra leading axis: did you forget to sum or average over the batch?"
+    return Finding("wrong_shape", f"{label} has shape {G.shape}, expected {E.shape}", hint=hint)
+
+
+_TRANSPOSE_HINTS = {
+    None: "check the order of the factors of each matrix product and the shapes in the docstring",
+    "dense_backward": "dW must have W's shape (n_out, n_in): dW = dZ.T @ X, not X.T @ dZ",
+    "mlp_loss_and_grads": "each dW must have W's shape (n_out, n_in): dW = delta.T @ A_prev",
+    "dense_forward": "Z has one row per example: Z = X @ W.T + b has shape (N, n_out)",
+}
+
+
+def _compare_leaf(name, case, path, label, E, G, variants, starts):
+    """A Finding for one leaf (expected E, got G), or None when it is right."""
+    low = _low_precision(case, E)
+    E, G = np.asarray(E), np.asarray(G)
+    if E.ndim == 0 and G.shape == (1,):
+        G = G.reshape(())
+    if G.shape != E.shape:
+        return _shape_finding(name, label, E, G, low, case)
+    if G.dtype.kind == "b":
+        G = G.astype(np.int64) if E.dtype.kind in "iu" else G.astype(E.dtype)
+    if E.dtype.kind in "iu" and G.dtype.kind == "f" and np.all(np.isfinite(G)):
+        G = G.astype(np.float64)
+    finite_E = np.isfinite(E.astype(np.float64))
+    bad = finite_E & ~np.isfinite(G.astype(np.float64))
+    if bad.any():
+        index = tuple(np.argwhere(bad)[0]) if E.ndim else ()
+        kinds = sorted({"NaN" if np.isnan(v) else "inf" for v in np.atleast_1d(G[bad])})
+        what = " and ".join(kinds)
+        lines = [f"first at {label}{_idx(index)}; {int(bad.sum())} of {E.size} entries are not finite"]
+        if case.extreme:
+            return Finding("unstable", f"{label} has {what} on large inputs, where the "
+                           "expected values are finite", lines,
+                           hint=_STABILITY_HINTS.get(name, _STABILITY_HINTS[None]))
+        return Finding("not_finite", f"{label} contains {what} where the expected values are "
+                       "finite", lines)
+    if np.all(_close(E, G, low)):
+        return None
+    # a known mistake?
+    for mistake, variant in variants:
+        try:
+            V = np.asarray(_at(variant, path))
+        except (IndexError, TypeError, KeyError):
+            continue
+        if V.shape == G.shape and not _allclose(E, V, low) and _allclose(V, G, low):
+            return Finding(mistake.code, mistake.headline.format(leaf=label, name=name),
+                           value_lines=_value_lines(label, E, G, low), hint=mistake.hint)
+    nz = np.abs(E.astype(np.float64)) > 1e-12
+    if nz.any() and _allclose(-E, G, low):
+        return Finding("wrong_sign", f"{label} has the wrong sign: it is the negative of the "
+                       "expected result", value_lines=_value_lines(label, E, G, low))
+    if path in starts:
+        S = np.asarray(starts[path], dtype=np.float64)
+        step_e, step_g = E.astype(np.float64) - S, G.astype(np.float64) - S
+        if np.any(np.abs(step_e) > 1e-12) and _allclose(-step_e, step_g, low):
+            return Finding("wrong_sign", f"{label} moves the wrong way: the update has the wrong "
+                           "sign", value_lines=_value_lines(label, E, G, low),
+                           hint="gradient descent subtracts lr times the gradient of the loss; "
+                                "check the sign of each term of the update")
+    if E.ndim == 2 and E.shape[0] == E.shape[1] and E.shape[0] > 1 and _allclose(E.T, G, low) \
+            and not _allclose(E, E.T, low):
+        return Finding("transposed", f"{label} is the transpose of the expected result",
+                       value_lines=_value_lines(label, E, G, low),
+                       hint=_TRANSPOSE_HINTS.get(name, _TRANSPOSE_HINTS[None]))
+    N = _batch_size(case)
+    if N and N > 1 and nz.any():
+        for ratio, word in ((N, "large"), (1 / N, "small")):
+            if _allclose(ratio * E.astype(np.float64), G.astype(np.float64), low):
+                how = ("summed over the batch instead of averaged" if word == "large"
+                       else "averaged over the batch instead of summed")
+                return Finding("off_by_batch_size", f"{label} looks {how}: it is {N}x too {word}",
+                               value_lines=_value_lines(label, E, G, low),
+                               hint=_BATCH_HINTS.get((name, word), _BATCH_HINTS[(None, word)]))
+    if case.extreme:
+        return Finding("unstable", f"{label} is wrong on large inputs (|z| up to 1e3) although "
+                       "smaller inputs were fine", value_lines=_value_lines(label, E, G, low),
+                       hint=_STABILITY_HINTS.get(name, _STABILITY_HINTS[None]))
+    return Finding("values", f"{label} has wrong values",
+                   value_lines=_value_lines(label, E, G, low))
+
+
+_BATCH_HINTS = {
+    (None, "large"): "the loss is a mean over the batch, so its gradient carries a 1/N",
+    (None, "small"): "a gradient flowing in from above (dZ, dA) already carries the 1/N of "
+                     "the mean loss: sum over the batch, do not divide by N again",
+    ("softmax_cross_entropy", "large"): "the loss is the mean over the N examples, and "
+                                        "dZ = (softmax(Z) - onehot(y)) / N",
+    ("mlp_loss_and_grads", "large"): "the loss is a mean: the output delta is (a - y) / N, "
+                                     "and the layers below sum over the batch",
+}
+
+_STABILITY_HINTS = {
+    None: "exp of a large number overflows: rewrite the formula so that only exp of numbers "
+          "<= 0 is taken",
+    "sigmoid_prime": "compute a = sigmoid(z) with a stable sigmoid (exp(-|z|) only), then "
+                     "a * (1 - a)",
+    "neuron_forward": "use a stable sigmoid: exp(-|z|), with the two forms for z >= 0 and z < 0",
+    "softmax": "subtract each row's maximum before exp: it cancels in the ratio but keeps every "
+               "exponent <= 0",
+    "log_softmax": "use z - max - log(sum(exp(z - max))) (log-sum-exp), never log(softmax(z))",
+    "softmax_cross_entropy": "compute the loss from log_softmax (log-sum-exp with the max "
+                             "subtracted), not log(softmax)",
+}
+
+
+# --- the judge ---------------------------------------------------------------------------------
+
+def _variants(name, case):
+    """(mistake, normalised output of that mistake on this case) for the exercise's mistakes."""
+    out = []
+    for mistake in MISTAKES.get(name, ()):
+        if mistake.applies is not None and not mistake.applies(case):
+            continue
+        args = resolve(tuple(case.args))
+        try:
+            with np.errstate(all="ignore"):
+                raw = mistake.fn(*args, **resolve(dict(case.kwargs)))
+            out.append((mistake, normalize_output(name, raw, args)))
+        except (ArithmeticError, ValueError, TypeError, IndexError, OutputProblem):
+            continue
+    return out
+
+
+def _starts(name, case):
+    spec = UPDATES.get(name)
+    return spec(case.args) if spec else {}
+
+
+def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, object]:
+    ex = get_exercise(name)
+    if outcome.not_implemented:
+        if outcome.returned == "None":
+            return Finding("not_implemented", f"{name} returned None: did you forget the "
+                           "`return` statement?"), None
+        return Finding("not_implemented", f"{name} is not written yet: replace "
+                       "`raise NotImplementedError()` with your code"), None
+    if outcome.error:
+        e = outcome.error
+        lines = []
+        if e.get("line"):
+            lines.append(f"at line {e.get('lineno')} of your code: {e['line']}")
+        return Finding("exception", f"{name} raised {e.get('type')}: {e.get('message')}", lines,
+                       hint=_exception_hint(e)), None
+    if outcome.problem:
+        return Finding("wrong_type", outcome.problem), None
+    tol = ex.options.get("mutation_tolerance", 0.0) if name != "numerical_gradient" else 1e-12
+    mutated = {k: v for k, v in outcome.mutated.items() if v > tol}
+    if mutated:
+        which = ", ".join(sorted(mutated))
+        hint = ("restore x[i] to its old value after each pair of evaluations"
+                if name == "numerical_gradient" else
+                "work on new arrays (w = w + ..., X @ W.T + b) or a copy (x = x.copy()); "
+                "in-place operations such as X += ..., w -= ..., X[i] = ... change the "
+                "caller's array")
+        return Finding("mutates_input", f"{name} changed its input {which} in place", hint=hint), None
+    if ex.kind == "xor_weights":
+        return _judge_xor_weights(outcome.output), None
+    if ex.kind == "xor_training":
+        return _judge_xor_training(outcome.output), None
+    expected = reference_output(name, case)
+    if ex.kind == "bump_network":
+        return _judge_bumps(case, expected, outcome.output), expected
+    got = outcome.output
+    layout = LAYOUTS[name]
+    f = _seq_lengths(layout, expected, got)
+    if f:
+        return f, expected
+    variants = None
+    starts = _starts(name, case)
+    pairs = list(zip(_leaves(layout, expected), _leaves(layout, got), strict=True))
+    for (path, label, E), (_, _, G) in pairs:
+        if variants is None and not _allclose(E, G, _low_precision(case, E)):
+            variants = _variants(name, case)
+        f = _compare_leaf(name, case, path, label, E, G, variants or [], starts)
+        if f:
+            return f, expected
+    # an oracle independent of nnlib (central differences of the forward pass, or analytic)
+    oracle = oracle_output(name, case)
+    if oracle is not None:
+        for (path, label, _, G) in ((p, lab, E, G) for (p, lab, E), (_, _, G) in pairs):
+            O = np.asarray(_at(oracle, path))
+            if O.shape == np.shape(G) and not _allclose(O, G, False, loose=100.0):
+                return Finding("values", f"{label} disagrees with a finite-difference check of "
+                               "the forward pass",
+                               value_lines=_value_lines(label, O, np.asarray(G), True)), expected
+    if case.extreme:
+        warned = [w for w in outcome.warnings if w.startswith("RuntimeWarning")]
+        if warned:
+            return Finding("unstable", "the values are right but NumPy warned on large inputs "
+                           f"(|z| up to 1e3): {warned[0].split(': ', 1)[-1]}",
+                           hint=_STABILITY_HINTS.get(name, _STABILITY_HINTS[None])), expected
+    for (path, label, E), (_, _, G) in pairs:
+        E, G = np.asarray(E), np.asarray(G)
+        if E.dtype == np.float32 and G.dtype == np.float64 and E.ndim >= 1:
+            return Finding("wrong_dtype", f"{label} is float64 but the inputs are float32: the "
+                           "dtype should follow the input",
+                           hint="create arrays with the input's dtype (np.zeros_like(z), "
+                                "dtype=X.dtype) and avoid .astype(float) or np.float64 "
+                                "constants"), expected
+    if case.timing and outcome.seconds is not None and outcome.seconds > SLOW_SECONDS \
+            and ex.options.get("vectorised"):
+        ref = _time_reference(name, case)
+        ratio = outcome.seconds / max(ref, 1e-9)
+        if ratio > SLOW_RATIO:
+            return Finding("too_slow", f"{name} took {outcome.seconds:.2f} s on {case.label} "
+                           f"({describe_inputs(case)}), {ratio:.0f}x longer than the vectorised "
+                           f"reference ({ref * 1e3:.1f} ms)",
+                           hint="replace the Python loop over examples by whole-array NumPy "
+                                "expressions (matrix products, element-wise operations)"), expected
+    return None, expected
+
+
+def _exception_hint(e: dict) -> str:
+    msg = e.get("message", "")
+    if e.get("type") == "ValueError" and "matmul" in msg:
+        return "check the shapes: X (N, n_in), W (n_out, n_in), so Z = X @ W.T + b"
+    if e.get("type") == "NameError":
+        return "a name used in the function is not defined (run the set-up cell; spelling?)"
+    return ""
+
+
+_XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+_XOR_Y = np.array([0.0, 1.0, 1.0, 0.0])
+
+
+def _judge_xor_weights(got):
+    W, c, w = (np.asarray(a, dtype=np.float64) for a in got)
+    if W.ndim != 2 or W.shape[1] != 2 or W.shape[0] > 1000 or c.shape != (W.shape[0],) \
+            or w.shape != (W.shape[0],):
+        return Finding("wrong_shape", f"the weights have shapes W {W.shape}, c {c.shape}, "
+                       f"w {w.shape}; with H hidden units they must be W (H, 2), c (H,), w (H,)")
+    with np.errstate(all="ignore"):
+        y = nnlib.xor_network(_XOR_X, W, c, w)
+    fmt = "[" + ", ".join(_num(v) for v in y) + "]"
+    if not np.all(np.isfinite(y)):
+        return Finding("not_finite", f"your network computes {fmt} on the four XOR points")
+    if np.allclose(y, _XOR_Y, rtol=0, atol=1e-9):
+        return None
+    if np.allclose(-y, _XOR_Y, rtol=0, atol=1e-9):
+        return Finding("wrong_sign", f"your network computes {fmt} on (0,0), (0,1), (1,0), (1,1): "
+                       "the negative of XOR [0, 1, 1, 0]", hint="flip the sign of w")
+    return Finding("values", f"your network computes {fmt} on (0,0), (0,1), (1,0), (1,1); "
+                   "XOR is [0, 1, 1, 0]",
+                   hint="y = w . relu(W x + c): work out each hidden unit on the four points "
+                        "by hand")
+
+
+def _judge_xor_training(got):
+    p = np.asarray(got)
+    if p.size != 4:
+        return Finding("wrong_shape", f"model.predict on the 4 XOR points returned shape "
+                       f"{p.shape}, expected (4,)")
+    p = p.reshape(-1).astype(np.float64)
+    fmt = "[" + ", ".join(_num(v) for v in p) + "]"
+    if not np.all(np.isfinite(p)):
+        return Finding("not_finite", f"model.predict gives {fmt} on the four XOR points")
+    if np.array_equal(p, _XOR_Y):
+        return None
+    hint = ("predict should return class labels 0 or 1, not probabilities"
+            if np.any((p != 0) & (p != 1)) else
+            "train longer, try another learning rate or more hidden units, and check that "
+            "the hidden layer has a non-linear activation")
+    return Finding("values", f"the trained model predicts {fmt} on (0,0), (0,1), (1,0), (1,1); "
+                   "XOR is [0, 1, 1, 0]", hint=hint)
+
+
+def _judge_bumps(case, expected, got):
+    m = len(case.args[1])
+    want = [((2 * m, 1), (2 * m,)), ((1, 2 * m), (1,))]
+    if len(got) != 2:
+        return Finding("wrong_shape", f"params should have 2 layers [(W1, b1), (W2, b2)], got "
+                       f"{len(got)}")
+    names = [("W1", "b1"), ("W2", "b2")]
+    for (W, b), shapes, labels in zip(got, want, names, strict=True):
+        for arr, shape, label in zip((W, b), shapes, labels, strict=True):
+            arr = np.asarray(arr)
+            if arr.shape != shape:
+                code = "transposed" if arr.shape == shape[::-1] and len(shape) == 2 else \
+                    "wrong_shape"
+                return Finding(code, f"{label} has shape {arr.shape}, expected {shape} "
+                               f"(2 hidden units per bump, {m} bump{'s' * (m > 1)})",
+                               hint="W1 (2m, 1), b1 (2m,), W2 (1, 2m), b2 (1,)")
+    knots = np.asarray(case.args[0], dtype=np.float64)
+    width = knots[-1] - knots[0]
+    grid = np.linspace(knots[0] - 0.25 * width, knots[-1] + 0.25 * width, 401).reshape(-1, 1)
+    with np.errstate(all="ignore"):
+        E = nnlib.bump_forward(grid, expected)
+        G = nnlib.bump_forward(grid, [(np.asarray(W, float), np.asarray(b, float)) for W, b in got])
+    if not np.all(np.isfinite(G)):
+        return Finding("not_finite", "the network you built outputs NaN or inf")
+    if _allclose(E, G, False, loose=100.0):
+        return None
+    label = "the network's output f(x)"
+    if _allclose(-E, G, False, loose=100.0):
+        return Finding("wrong_sign", f"{label} is the negative of the expected bumps",
+                       hint="rising edge +height, falling edge -height")
+    lines = _value_lines("f(x) on a grid of 401 points, at grid point", E, G, False)
+    i = _first_diff(E, G, False)
+    if not case.hidden:
+        lines.append(f"(x = {_num(grid[i][0])})")
+    return Finding("values", f"{label} differs from the expected sum of bumps",
+                   value_lines=lines,
+                   hint="each hidden unit is sigmoid(s x - s t): weight s and bias -s t")
+
+
+def judge(name: str, case: Case, outcome: Outcome) -> CheckResult:
+    """Compare ``outcome`` (the student's, on ``case``) with the reference and diagnose.
+
+    Pure with respect to student code: it runs only the reference and the checks' own code.
+    """
+    finding, expected = _find(name, case, outcome)
+    if finding is None:
+        return CheckResult(True, f"✓ {name}: {case.label}: passed.", None, name, case,
+                           outcome.output, expected, hidden=case.hidden)
+    if finding.code not in CODES:  # pragma: no cover
+        raise AssertionError(f"unknown diagnosis {finding.code}")
+    return CheckResult(False, _message(name, case, finding), finding.code, name, case,
+                       outcome.output, expected, hidden=case.hidden)
+
+
+__all__ += ["Mistake", "describe_inputs"]

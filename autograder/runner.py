@@ -1,0 +1,343 @@
+"""Calling a student function on one case and recording what happened, as plain data.
+
+This is the only stage that runs student code: the grading driver runs it in an isolated
+subprocess, the notebook checks run it in the kernel. :func:`call` resolves a case, calls the
+function with warnings caught and global state (NumPy error settings, the legacy global RNG)
+restored afterwards, and returns an :class:`Outcome`: the output normalised to the exercise's
+:data:`LAYOUTS` (arrays, nested tuples and lists; generators consumed; a trained model replaced by
+its predictions), the exception if any (type, message and the student's own line), which input
+arrays were changed, the warnings, and optionally the time taken.
+
+No nnlib here (see :mod:`autograder.wire`).
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .wire import Case, WireError, dumps, loads, resolve
+
+__all__ = ["LAYOUTS", "Leaf", "Model", "Outcome", "OutputProblem", "Seq", "Tup", "call", "describe",
+           "normalize_output"]
+
+MAX_ITEMS = 100_000   # longest sequence (e.g. minibatches) read from a student's output
+
+
+# --- the shape of each exercise's output ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Leaf:
+    """A number or an array, named ``name`` in messages. ``ignore``: accepted, not compared."""
+
+    name: str
+    ignore: bool = False
+
+
+@dataclass(frozen=True)
+class Tup:
+    """A fixed number of values (a tuple or list)."""
+
+    items: tuple
+    name: str = "the result"
+
+
+@dataclass(frozen=True)
+class Seq:
+    """Any number of ``item`` (a list, tuple, generator or iterator)."""
+
+    item: object
+    name: str
+    style: str = "item"   # how entries are named: "layer" -> dW1, db1; "batch" -> "X_batch of batch 1"
+
+
+@dataclass(frozen=True)
+class Model:
+    """A trained model: recorded as ``model.predict(points)``, ``points`` the case's first arg."""
+
+    name: str = "model"
+
+
+def _T(*names):
+    return Tup(tuple(Leaf(n) if isinstance(n, str) else n for n in names))
+
+
+_PARAMS = Seq(Tup((Leaf("W"), Leaf("b")), "a layer"), "params", "layer")
+
+#: exercise name -> layout of its output.
+LAYOUTS = {
+    "perceptron_predict": Leaf("predictions"),
+    "perceptron_epoch": _T("w", "b", "n_mistakes"),
+    "sigmoid_prime": Leaf("sigmoid_prime(z)"),
+    "tanh_prime": Leaf("tanh_prime(z)"),
+    "relu_prime": Leaf("relu_prime(z)"),
+    "leaky_relu_prime": Leaf("leaky_relu_prime(z)"),
+    "neuron_forward": Leaf("the output"),
+    "neuron_sgd_step": _T("w", "b"),
+    "dense_forward": Tup((Leaf("Z"), Leaf("cache", ignore=True))),
+    "mlp_forward": Tup((Leaf("out"), Leaf("caches", ignore=True))),
+    "count_parameters": Leaf("the count"),
+    "xor_weights": _T("W", "c", "w"),
+    "train_xor": Model(),
+    "bump_network": _PARAMS,
+    "bump_forward": Leaf("the output"),
+    "dense_backward": _T("dX", "dW", "db"),
+    "activation_backward": Leaf("dZ"),
+    "mlp_loss_and_grads": Tup((Leaf("loss"), Seq(Tup((Leaf("dW"), Leaf("db")), "a layer"),
+                                                 "grads", "layer"))),
+    "numerical_gradient": Leaf("the gradient"),
+    "relative_error": Leaf("the relative error"),
+    "softmax": Leaf("softmax(Z)"),
+    "log_softmax": Leaf("log_softmax(Z)"),
+    "softmax_cross_entropy": _T("loss", "dZ"),
+    "iterate_minibatches": Seq(Tup((Leaf("X_batch"), Leaf("y_batch")), "a batch"), "batches", "batch"),
+    "sgd_epoch": Tup((_PARAMS, Leaf("losses"))),
+    "hinge_sgd_update": _T("w", "b"),
+}
+
+
+class OutputProblem(Exception):
+    """The output does not have the exercise's layout (wrong type or arity)."""
+
+
+def describe(value) -> str:
+    """A short phrase for a value's type: 'an array of shape (3, 4)', 'a tuple of 2', 'None'."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, tuple | list):
+        return f"a {type(value).__name__} of {len(value)}"
+    if isinstance(value, bool | int | float | np.generic):
+        return f"a {type(value).__name__} ({value!r})"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _leaf(raw, name: str) -> np.ndarray:
+    if isinstance(raw, np.ndarray):
+        arr = raw.copy()
+    elif isinstance(raw, bool | int | float | np.generic | list | tuple):
+        try:
+            arr = np.asarray(raw)
+        except (ValueError, TypeError):
+            arr = np.empty(0, dtype=object)
+    else:
+        raise OutputProblem(f"{name} should be a number or a NumPy array but is {describe(raw)}")
+    if arr.dtype.kind not in "biuf":
+        raise OutputProblem(f"{name} should be a number or a NumPy array of numbers "
+                            f"but is {describe(raw)}")
+    return arr
+
+
+def _items(raw, name: str):
+    if isinstance(raw, np.ndarray | str | bytes | dict) or raw is None:
+        raise OutputProblem(f"{name} should be a list (or a generator) but is {describe(raw)}")
+    try:
+        it = iter(raw)
+    except TypeError:
+        raise OutputProblem(f"{name} should be a list (or a generator) but is {describe(raw)}"
+                            ) from None
+    items = []
+    for item in it:
+        items.append(item)
+        if len(items) > MAX_ITEMS:
+            raise OutputProblem(f"{name} has more than {MAX_ITEMS} items")
+    return items
+
+
+def _conform(raw, layout, name: str, case_args):
+    if isinstance(layout, Leaf):
+        return None if layout.ignore else _leaf(raw, name)
+    if isinstance(layout, Tup):
+        names = ", ".join(i.name if isinstance(i, Leaf | Seq) else "..." for i in layout.items)
+        n = len(layout.items)
+        if not isinstance(raw, tuple | list) or len(raw) != n:
+            raise OutputProblem(f"it should return {n} values ({names}) but returned {describe(raw)}"
+                                if name == "the result" else
+                                f"{name} should be a pair ({names}) but is {describe(raw)}")
+        return tuple(_conform(r, sub, sub.name if isinstance(sub, Leaf | Seq) else name, case_args)
+                     for r, sub in zip(raw, layout.items, strict=True))
+    if isinstance(layout, Seq):
+        return [_conform(r, layout.item, f"{layout.name}[{i}]", case_args)
+                for i, r in enumerate(_items(raw, layout.name))]
+    if isinstance(layout, Model):
+        predict = getattr(raw, "predict", None)
+        if not callable(predict):
+            raise OutputProblem(f"it should return a trained model with a .predict method "
+                                f"but returned {describe(raw)}")
+        return _leaf(predict(np.array(case_args[0], copy=True)), "model.predict(X)")
+    raise TypeError(f"unknown layout {layout!r}")
+
+
+def normalize_output(name: str, raw, case_args=()):
+    """``raw`` (what the student function returned) as plain data in the layout of ``name``.
+
+    Raises :class:`OutputProblem` with a sentence when the output has the wrong type or arity.
+    """
+    return _conform(raw, LAYOUTS[name], "the result", case_args)
+
+
+# --- calling -------------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    """What one call did, as plain data (safe to serialise and to judge in another process)."""
+
+    output: object = None          # normalised output (see LAYOUTS), None on error
+    returned: str = ""             # describe() of the raw return value
+    not_implemented: bool = False  # raised NotImplementedError or returned None
+    error: dict | None = None      # {"type", "message", "line", "lineno"} of an exception
+    problem: str | None = None     # the output has the wrong type/arity: a sentence
+    mutated: dict = field(default_factory=dict)   # input path -> relative size of the change
+    warnings: list = field(default_factory=list)  # "RuntimeWarning: overflow encountered in exp"
+    seconds: float | None = None   # best wall time (timing cases only)
+
+    def to_wire(self) -> bytes:
+        return dumps({"output": self.output, "returned": self.returned,
+                      "not_implemented": self.not_implemented, "error": self.error,
+                      "problem": self.problem, "mutated": self.mutated,
+                      "warnings": self.warnings, "seconds": self.seconds})
+
+    @classmethod
+    def from_wire(cls, blob: bytes) -> Outcome:
+        """Read an outcome produced by untrusted code: types are checked, never trusted."""
+        d = loads(blob)
+        if not isinstance(d, dict):
+            raise WireError("outcome payload is not a dict")
+
+        def get(key, types, default):
+            v = d.get(key, default)
+            if not isinstance(v, types):
+                raise WireError(f"outcome field {key!r} has the wrong type")
+            return v
+
+        error = get("error", dict | type(None), None)
+        if error is not None:
+            error = {k: str(error.get(k, ""))[:2000] for k in ("type", "message", "line", "lineno")}
+        mutated = get("mutated", dict, {})
+        seconds = get("seconds", float | int | type(None), None)
+        return cls(output=d.get("output"), returned=str(get("returned", str, ""))[:200],
+                   not_implemented=bool(get("not_implemented", bool, False)), error=error,
+                   problem=None if d.get("problem") is None else str(d["problem"])[:500],
+                   mutated={str(k): float(v) for k, v in mutated.items()
+                            if isinstance(v, float | int)},
+                   warnings=[str(w)[:300] for w in get("warnings", list, [])][:20],
+                   seconds=None if seconds is None else float(seconds))
+
+
+_SKIP_DIRS = tuple(os.path.dirname(os.path.abspath(m.__file__)) + os.sep for m in (np,)) + (
+    os.path.dirname(os.path.abspath(__file__)) + os.sep,
+    os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nnlib") + os.sep,
+)
+
+
+def _student_frame(exc: BaseException):
+    """The innermost traceback frame that is the student's code (not autograder, nnlib, numpy)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    for fr in reversed(frames):
+        path = os.path.abspath(fr.filename) if not fr.filename.startswith("<") else fr.filename
+        if not path.startswith(_SKIP_DIRS):
+            return fr
+    return None
+
+
+def _error_info(exc: BaseException) -> dict:
+    fr = _student_frame(exc)
+    line = ""
+    if fr is not None:
+        line = (fr.line or linecache.getline(fr.filename, fr.lineno or 0)).strip()
+    msg = str(exc)
+    return {"type": type(exc).__name__, "message": msg if len(msg) < 500 else msg[:500] + "...",
+            "line": line, "lineno": "" if fr is None else str(fr.lineno)}
+
+
+def _arrays(value, path: str):
+    """(path, array) for every array inside ``value`` (args may nest lists and tuples)."""
+    if isinstance(value, np.ndarray):
+        yield path, value
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            yield from _arrays(v, f"{path}[{i}]")
+
+
+def _change(before: np.ndarray, after: np.ndarray) -> float:
+    if before.shape != after.shape or before.dtype != after.dtype:
+        return float("inf")
+    if np.array_equal(before, after, equal_nan=before.dtype.kind in "fc"):
+        return 0.0
+    if before.dtype.kind not in "fc":
+        return float("inf")
+    diff = np.nanmax(np.abs(after.astype(np.float64) - before))
+    scale = max(float(np.nanmax(np.abs(before), initial=0.0)), 1e-300)
+    return float(diff / scale) if np.isfinite(diff) else float("inf")
+
+
+def _run_once(name: str, fn, case: Case, outcome: Outcome):
+    args = resolve(tuple(case.args))
+    kwargs = resolve(dict(case.kwargs))
+    names = list(case.names) + [f"arg{i}" for i in range(len(case.names), len(args))]
+    watched = [(p, a, a.copy()) for i, v in enumerate(args) for p, a in _arrays(v, names[i])]
+    watched += [(p, a, a.copy()) for k, v in kwargs.items() for p, a in _arrays(v, k)]
+    t0 = time.perf_counter()
+    raw = fn(*args, **kwargs)
+    if raw is None:
+        outcome.not_implemented = True
+        outcome.returned = "None"
+        return None
+    outcome.returned = describe(raw)
+    try:
+        out = normalize_output(name, raw, args)
+    except OutputProblem as exc:
+        outcome.problem = str(exc)
+        out = None
+    seconds = time.perf_counter() - t0
+    for path, arr, before in watched:
+        change = _change(before, arr)
+        if change > 0:
+            outcome.mutated[path] = change
+    return out, seconds
+
+
+def call(name: str, fn, case: Case, *, timing: bool | None = None) -> Outcome:
+    """Run ``fn`` on ``case`` and record what happened (see :class:`Outcome`).
+
+    Timing (by default for cases tagged ``"timing"``): one run; if it took over 50 ms,
+    two more, keeping the fastest. NumPy's error settings and the legacy global RNG are restored
+    and every warning is caught (so nothing reaches stderr).
+    """
+    outcome = Outcome()
+    timing = case.timing if timing is None else timing
+    np_err = np.geterr()
+    rng_state = np.random.get_state()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with np.errstate(over="warn", divide="warn", invalid="warn"):
+                try:
+                    result = _run_once(name, fn, case, outcome)
+                    if result is not None:
+                        outcome.output, seconds = result
+                        if timing and outcome.problem is None:
+                            best = seconds
+                            if seconds > 0.05:
+                                for _ in range(2):
+                                    best = min(best, _run_once(name, fn, case, Outcome())[1])
+                            outcome.seconds = best
+                except NotImplementedError:
+                    outcome.not_implemented = True
+                except Exception as exc:  # the student's bug, reported, never raised
+                    outcome.error = _error_info(exc)
+        outcome.warnings = [f"{w.category.__name__}: {w.message}" for w in caught][:20]
+    finally:
+        np.seterr(**np_err)
+        np.random.set_state(rng_state)
+        sys.stdout.flush()
+    return outcome
