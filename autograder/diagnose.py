@@ -41,7 +41,18 @@ import nnlib
 from .exercises import get_exercise
 from .mistakes import MISTAKES, UPDATES, Mistake
 from .oracles import oracle_output
-from .runner import LAYOUTS, Leaf, Model, Outcome, OutputProblem, Seq, Tup, call, normalize_output
+from .runner import (
+    LAYOUTS,
+    Leaf,
+    Model,
+    Outcome,
+    OutputProblem,
+    Seq,
+    Tup,
+    call,
+    normalize_output,
+    single_thread,
+)
 from .wire import Case, FnSpec, RngSpec, resolve
 
 __all__ = ["CODES", "CheckResult", "Finding", "judge", "reference_output"]
@@ -100,34 +111,48 @@ def _idx(index) -> str:
     return "[" + ", ".join(str(int(i)) for i in index) + "]" if len(index) else ""
 
 
-def _shape_of(value, name: str, hidden: bool) -> str:
+#: names of the parts of a tuple argument, for messages
+_PARTS = {"cache": {"dense_backward": ("X", "W"), "activation_backward": ("Z", "name")}}
+
+
+def _shape_of(value, name: str, hidden: bool, parts=()) -> str:
     if isinstance(value, np.ndarray):
-        return f"{name} {value.shape}" + (f" {value.dtype}" if value.dtype == np.float32 else "")
-    if isinstance(value, list) and value and all(isinstance(v, tuple) for v in value):
-        layers = [f"({', '.join(str(np.shape(p)) for p in layer)})" for layer in value]
-        return f"{name} = [{', '.join(layers)}]"
+        text = f"{value.shape}" + (" float32" if value.dtype == np.float32 else "")
+        return f"{name} {text}" if name else text
+    if isinstance(value, list) and value and all(isinstance(v, tuple) and len(v) == 2
+                                                 for v in value):
+        layers = [f"W{i + 1} {np.shape(W)}, b{i + 1} {np.shape(b)}" for i, (W, b) in
+                  enumerate(value)]
+        return f"{name}: [{'; '.join(layers)}]"
     if isinstance(value, tuple):
-        return f"{name} = ({', '.join(_shape_of(v, '', hidden).strip() for v in value)})"
+        inner = [_shape_of(v, parts[i] if i < len(parts) else "", hidden)
+                 for i, v in enumerate(value)]
+        return f"{name} = ({', '.join(inner)})"
     if isinstance(value, list):
         return f"{name} = {value!r}" if not hidden else f"{name} (a list of {len(value)})"
     if isinstance(value, RngSpec | FnSpec):
         return name
     if isinstance(value, str):
         return f"{name}={value!r}" if name else repr(value)
-    return f"{name}={value!r}" if not hidden else name
+    if hidden:
+        return name or "?"
+    return f"{name}={value!r}" if name else repr(value)
 
 
-def describe_inputs(case: Case) -> str:
+def describe_inputs(case: Case, exercise: str = "") -> str:
     """'X (5, 3), W (4, 3), b (4,)': the input shapes (and small values of visible cases)."""
     names = list(case.names) + [f"arg{i}" for i in range(len(case.names), len(case.args))]
-    parts = [_shape_of(v, n, case.hidden) for n, v in zip(names, case.args, strict=False)]
+    parts = [_shape_of(v, n, case.hidden, _PARTS.get(n, {}).get(exercise, ()))
+             for n, v in zip(names, case.args, strict=False)]
     parts += [_shape_of(v, k, case.hidden) for k, v in case.kwargs.items()]
     return ", ".join(parts) if parts else "no arguments"
 
 
 def _message(name: str, case: Case, f: Finding) -> str:
-    lines = [f"✗ {name}: {f.headline}"]
-    lines.append(f"  case: {case.label}" + (f"; inputs: {describe_inputs(case)}" if case.args else ""))
+    head = f.headline if f.headline.startswith(f"{name} ") else f"{name}: {f.headline}"
+    lines = [f"✗ {head}"]
+    lines.append(f"  case: {case.label}" + (f"; inputs: {describe_inputs(case, name)}" if case.args
+                                               else ""))
     lines += [f"  {line}" for line in f.lines]
     if case.hidden:
         if f.value_lines:
@@ -154,11 +179,12 @@ def reference_output(name: str, case: Case):
 def _time_reference(name: str, case: Case) -> float:
     ref = get_exercise(name).reference
     best = float("inf")
-    for _ in range(3):
-        args = resolve(tuple(case.args))
-        t0 = time.perf_counter()
-        normalize_output(name, ref(*args, **resolve(dict(case.kwargs))), args)
-        best = min(best, time.perf_counter() - t0)
+    with single_thread():
+        for _ in range(3):
+            args = resolve(tuple(case.args))
+            t0 = time.perf_counter()
+            normalize_output(name, ref(*args, **resolve(dict(case.kwargs))), args)
+            best = min(best, time.perf_counter() - t0)
     return best
 
 
@@ -188,7 +214,7 @@ def _relabel(seq: Seq, i: int):
             if seq.style == "layer":
                 return Leaf(f"{leaf.name}{i + 1}", leaf.ignore)
             if seq.style == "batch":
-                return Leaf(f"{leaf.name} of batch {i + 1}", leaf.ignore)
+                return Leaf(f"batch {i + 1}'s {leaf.name}", leaf.ignore)
             return Leaf(f"{leaf.name}[{i}]", leaf.ignore)
         return Tup(tuple(name(s) if isinstance(s, Leaf) else s for s in item.items), item.name)
     if isinstance(item, Leaf):
@@ -196,21 +222,21 @@ def _relabel(seq: Seq, i: int):
     return item
 
 
-def _seq_lengths(layout, expected, got, path=()):
+def _seq_lengths(name, layout, expected, got, path=()):
     """A Finding if a sequence inside ``got`` has a different length than in ``expected``."""
     if isinstance(layout, Tup):
         for i, sub in enumerate(layout.items):
-            f = _seq_lengths(sub, expected[i], got[i], (*path, i))
+            f = _seq_lengths(name, sub, expected[i], got[i], (*path, i))
             if f:
                 return f
     elif isinstance(layout, Seq):
         if len(got) != len(expected):
             what = {"batch": "batches", "layer": "layers"}.get(layout.style, "entries")
             verb = "yields" if layout.style == "batch" else "has"
-            return Finding("wrong_shape",
-                           f"{layout.name} {verb} {len(got)} {what}, expected {len(expected)}")
+            return Finding("wrong_shape", f"{name if path == () else layout.name} {verb} "
+                           f"{len(got)} {what}, expected {len(expected)}")
         for i in range(len(got)):
-            f = _seq_lengths(layout.item, expected[i], got[i], (*path, i))
+            f = _seq_lengths(name, layout.item, expected[i], got[i], (*path, i))
             if f:
                 return f
     return None
@@ -257,8 +283,10 @@ def _allclose(E, G, low, loose=1.0) -> bool:
 def _max_rel(E, G) -> float:
     E = np.asarray(E, dtype=np.float64)
     G = np.asarray(G, dtype=np.float64)
+    # relative to each entry, but not to entries far below the array's scale (a 0 would give inf)
+    floor = 1e-3 * float(np.max(np.abs(E[np.isfinite(E)]), initial=0.0)) or 1e-12
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        rel = np.abs(G - E) / np.maximum(np.abs(E), 1e-12)
+        rel = np.abs(G - E) / np.maximum(np.abs(E), floor)
     rel = rel[np.isfinite(rel)]
     return float(rel.max()) if rel.size else float("inf")
 
@@ -310,7 +338,7 @@ def _shape_finding(name, label, E, G, low, case):
                             "per-example gradients over the batch: db = dZ.sum(axis=0)")
     hint = ""
     if G.ndim == E.ndim + 1 and G.shape[-1] == 1 and G.shape[:-1] == E.shape:
-        hint = f"drop the trailing axis of length 1 (e.g. {label}[:, 0] or .ravel())"
+        hint = "drop the trailing axis of length 1 (index it with [:, 0], or .ravel())"
     elif E.ndim == 0 and G.size == 1:
         hint = "return a number, e.g. float(...)"
     elif G.ndim == E.ndim + 1 and G.shape[1:] == E.shape:
@@ -344,11 +372,15 @@ def _compare_leaf(name, case, path, label, E, G, variants, starts):
         index = tuple(np.argwhere(bad)[0]) if E.ndim else ()
         kinds = sorted({"NaN" if np.isnan(v) else "inf" for v in np.atleast_1d(G[bad])})
         what = " and ".join(kinds)
-        lines = [f"first at {label}{_idx(index)}; {int(bad.sum())} of {E.size} entries are not finite"]
+        lines = ([f"first at {label}{_idx(index)}; {int(bad.sum())} of {E.size} entries are not "
+                  "finite"] if E.ndim else [])
         if case.extreme:
             return Finding("unstable", f"{label} has {what} on large inputs, where the "
                            "expected values are finite", lines,
                            hint=_STABILITY_HINTS.get(name, _STABILITY_HINTS[None]))
+        if E.ndim == 0:
+            return Finding("not_finite", f"{label} is {what} where a finite number is expected",
+                           hint="look for a division by zero or the log of zero")
         return Finding("not_finite", f"{label} contains {what} where the expected values are "
                        "finite", lines)
     if np.all(_close(E, G, low)):
@@ -362,10 +394,6 @@ def _compare_leaf(name, case, path, label, E, G, variants, starts):
         if V.shape == G.shape and not _allclose(E, V, low) and _allclose(V, G, low):
             return Finding(mistake.code, mistake.headline.format(leaf=label, name=name),
                            value_lines=_value_lines(label, E, G, low), hint=mistake.hint)
-    nz = np.abs(E.astype(np.float64)) > 1e-12
-    if nz.any() and _allclose(-E, G, low):
-        return Finding("wrong_sign", f"{label} has the wrong sign: it is the negative of the "
-                       "expected result", value_lines=_value_lines(label, E, G, low))
     if path in starts:
         S = np.asarray(starts[path], dtype=np.float64)
         step_e, step_g = E.astype(np.float64) - S, G.astype(np.float64) - S
@@ -374,6 +402,10 @@ def _compare_leaf(name, case, path, label, E, G, variants, starts):
                            "sign", value_lines=_value_lines(label, E, G, low),
                            hint="gradient descent subtracts lr times the gradient of the loss; "
                                 "check the sign of each term of the update")
+    nz = np.abs(E.astype(np.float64)) > 1e-12
+    if nz.any() and _allclose(-E, G, low):
+        return Finding("wrong_sign", f"{label} has the wrong sign: it is the negative of the "
+                       "expected result", value_lines=_value_lines(label, E, G, low))
     if E.ndim == 2 and E.shape[0] == E.shape[1] and E.shape[0] > 1 and _allclose(E.T, G, low) \
             and not _allclose(E, E.T, low):
         return Finding("transposed", f"{label} is the transpose of the expected result",
@@ -454,12 +486,17 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
     if outcome.error:
         e = outcome.error
         lines = []
-        if e.get("line"):
-            lines.append(f"at line {e.get('lineno')} of your code: {e['line']}")
-        return Finding("exception", f"{name} raised {e.get('type')}: {e.get('message')}", lines,
+        if e.get("lineno"):
+            lines.append(f"at line {e['lineno']} of your code" + (f": {e['line']}" if e.get("line")
+                                                                   else ""))
+        message = str(e.get("message", "")).strip()
+        return Finding("exception", f"{name} raised {e.get('type')}" + (f": {message}" if message
+                                                                       else ""), lines,
                        hint=_exception_hint(e)), None
     if outcome.problem:
-        return Finding("wrong_type", outcome.problem), None
+        problem = outcome.problem
+        return Finding("wrong_type", f"{name} {problem[3:]}" if problem.startswith("it ")
+                       else problem), None
     tol = ex.options.get("mutation_tolerance", 0.0) if name != "numerical_gradient" else 1e-12
     mutated = {k: v for k, v in outcome.mutated.items() if v > tol}
     if mutated:
@@ -479,7 +516,7 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
         return _judge_bumps(case, expected, outcome.output), expected
     got = outcome.output
     layout = LAYOUTS[name]
-    f = _seq_lengths(layout, expected, got)
+    f = _seq_lengths(name, layout, expected, got)
     if f:
         return f, expected
     variants = None
@@ -506,7 +543,7 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
             return Finding("unstable", "the values are right but NumPy warned on large inputs "
                            f"(|z| up to 1e3): {warned[0].split(': ', 1)[-1]}",
                            hint=_STABILITY_HINTS.get(name, _STABILITY_HINTS[None])), expected
-    for (path, label, E), (_, _, G) in pairs:
+    for (_, label, E), (_, _, G) in pairs:
         E, G = np.asarray(E), np.asarray(G)
         if E.dtype == np.float32 and G.dtype == np.float64 and E.ndim >= 1:
             return Finding("wrong_dtype", f"{label} is float64 but the inputs are float32: the "
@@ -519,9 +556,10 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
         ref = _time_reference(name, case)
         ratio = outcome.seconds / max(ref, 1e-9)
         if ratio > SLOW_RATIO:
-            return Finding("too_slow", f"{name} took {outcome.seconds:.2f} s on {case.label} "
-                           f"({describe_inputs(case)}), {ratio:.0f}x longer than the vectorised "
-                           f"reference ({ref * 1e3:.1f} ms)",
+            N = _batch_size(case) or 0
+            return Finding("too_slow", f"{name} took {outcome.seconds:.2f} s on a batch of {N} "
+                           f"examples, {ratio:.0f}x longer than the vectorised reference "
+                           f"({ref * 1e3:.1f} ms): it looks like a Python loop over the examples",
                            hint="replace the Python loop over examples by whole-array NumPy "
                                 "expressions (matrix products, element-wise operations)"), expected
     return None, expected

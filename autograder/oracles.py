@@ -84,7 +84,7 @@ def _activation_backward(dA, cache):
 
 def _mlp_loss(X, y, params, activation, output):
     """The mean loss from nnlib's forward pass, with the losses written out here."""
-    out, caches = nnlib.mlp_forward(X, params, activation, output)
+    _, caches = nnlib.mlp_forward(X, params, activation, output)
     Z = caches[-1][1]
     N = len(X)
     if output == "softmax":

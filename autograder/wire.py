@@ -155,7 +155,8 @@ def resolve(value):
         try:
             factory = FUNCTIONS[value.kind]
         except KeyError:
-            raise WireError(f"unknown function kind {value.kind!r}; valid: {', '.join(FUNCTIONS)}")
+            raise WireError(
+                f"unknown function kind {value.kind!r}; valid: {', '.join(FUNCTIONS)}") from None
         return factory(**{k: resolve(v) for k, v in value.params.items()})
     if isinstance(value, np.ndarray):
         return value.copy()
