@@ -1,0 +1,247 @@
+"""The isolated re-check of one submission (trusted side).
+
+For each exercise of the assignment, this module draws hidden cases (:func:`autograder.cases.
+make_cases`), hands them as plain arrays to a fresh :mod:`autograder.sandbox_main` process that runs
+only the instructor's set-up cell and the submission's answer cells inside the jail
+(:mod:`autograder.jail`), reads back plain outcomes (``allow_pickle=False``; sizes capped; types
+checked) and judges them here (:func:`autograder.diagnose.judge`). This process never executes
+student code and never unpickles anything the sandbox wrote.
+
+If the sandbox stops making progress (an infinite loop, a stalled answer cell) it is killed after
+``stall_seconds``; if it dies (``os._exit``, a limit), the exercise it was working on fails, and a
+fresh sandbox carries on with the remaining exercises without that answer cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import nbformat
+
+from .cases import make_cases
+from .diagnose import judge
+from .exercises import EXERCISES, exercises_for
+from .jail import Limits, kill_uid, slot_uid
+from .notebooks import ROOT, solution_path
+from .runner import Outcome
+from .wire import WireError, cases_to_wire
+
+__all__ = ["Verdict", "answer_cells", "exercise_seed", "recheck", "setup_source"]
+
+MAX_OUTCOME_BYTES = 32 * 1024**2
+STARTUP_SECONDS = 120.0
+_DEF = re.compile(r"^def (\w+)\(", re.MULTILINE)
+
+
+@dataclass
+class Verdict:
+    """The re-check's word on one exercise of one submission."""
+
+    exercise: str
+    points: int
+    passed: bool
+    diagnosis: str | None
+    message: str
+
+    @property
+    def score(self) -> float:
+        return float(self.points) if self.passed else 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def exercise_seed(run_seed: int, name: str) -> int:
+    """The hidden seed of one exercise in one grading run (never written in any notebook)."""
+    digest = hashlib.sha256(f"{run_seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+def setup_source(assignment: str, root: Path = ROOT) -> str:
+    """The instructor's set-up cell(s), tagged ``setup``, from ``solutions/`` (never the submission)."""
+    nb = nbformat.read(solution_path(assignment, root), as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "code" and "setup" in c.metadata.get("tags", [])]
+    if not cells:
+        raise ValueError(f"{assignment}: the solution notebook has no cell tagged 'setup'")
+    return "\n\n".join(cells)
+
+
+def answer_cells(nb, assignment: str) -> dict[str, str]:
+    """The submission's answer cell for each exercise, found by nbgrader's ``grade_id`` or, when a
+    student has damaged the metadata, by the ``def NAME(`` it contains. Nothing else of the
+    submission is ever run by the re-check."""
+    names = [ex.name for ex in exercises_for(assignment)]
+    found: dict[str, str] = {}
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        if gid in names and gid not in found and not meta.get("grade"):
+            found[gid] = source
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if cell.get("cell_type") == "code":
+            for name in _DEF.findall(source):
+                if name in names and name not in found:
+                    found[name] = source
+    return {n: found[n] for n in names if n in found}
+
+
+def _read_outcome(path: Path) -> Outcome:
+    if path.stat().st_size > MAX_OUTCOME_BYTES:
+        raise WireError(f"outcome file {path.name} is larger than {MAX_OUTCOME_BYTES} bytes")
+    return Outcome.from_wire(path.read_bytes())
+
+
+def _judge_exercise(name: str, cases, out: Path) -> Verdict:
+    points = EXERCISES[name].points
+    for i, case in enumerate(cases):
+        try:
+            outcome = _read_outcome(out / f"{name}.{i}.npz")
+        except (OSError, WireError, ValueError, KeyError) as exc:
+            return Verdict(name, points, False, "exception",
+                           f"{name}: the re-check could not read the result of case {i + 1}: {exc}")
+        result = judge(name, case, outcome)
+        if not result.passed:
+            return Verdict(name, points, False, result.diagnosis, result.message)
+    return Verdict(name, points, True, None, f"✓ {name}: all {len(cases)} hidden checks passed.")
+
+
+def _kill(proc: subprocess.Popen, uid: int | None) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    if uid is not None:
+        kill_uid(uid)  # anything the student forked into a session of its own
+
+
+def _mpl_config_dir() -> str:
+    """A matplotlib cache shared by every sandbox, so the font cache is built once, not per run."""
+    path = Path(tempfile.gettempdir()) / f"nncourse-mplconfig-{os.getuid()}"
+    path.mkdir(mode=0o755, exist_ok=True)
+    return str(path)
+
+
+def _launch(job: Path, uid: int | None, stall_seconds: float, total_seconds: float):
+    """Run one sandbox process; return ``(status, seconds)``, status ``ok``/``stalled``/``died``."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(job / "work"),
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde", "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLCONFIGDIR": _mpl_config_dir(),
+    }
+    t0 = time.monotonic()
+    with open(job / "stderr.txt", "wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-m", "autograder.sandbox_main", str(job)],
+            cwd=job / "work", env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=err, start_new_session=True,
+        )
+        # Start-up (imports, the set-up cell) is trusted and gets its own, generous, allowance;
+        # from the first student cell on, every new file in out/ counts as progress.
+        last, seen = time.monotonic(), 0
+        while proc.poll() is None:
+            time.sleep(0.02)
+            n = len(os.listdir(job / "out"))
+            now = time.monotonic()
+            if n != seen:
+                seen, last = n, now
+            allowance = stall_seconds if seen else STARTUP_SECONDS
+            if now - last > allowance or now - t0 > total_seconds:
+                _kill(proc, uid)
+                return "stalled", now - t0
+        if uid is not None:
+            kill_uid(uid)
+    return ("ok" if proc.returncode == 0 else "died"), time.monotonic() - t0
+
+
+def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
+            hide=(), limits: Limits | None = None, stall_seconds: float = 30.0,
+            total_seconds: float = 300.0, root: Path = ROOT) -> tuple[list[Verdict], dict]:
+    """Re-check every exercise of ``assignment`` in ``notebook`` in isolation.
+
+    Returns the verdicts (notebook order of the registry) and facts about the run
+    (isolation level reached, launches, seconds).
+    """
+    limits = limits or Limits()
+    nb = json.loads(Path(notebook).read_text())
+    answers = answer_cells(nb, assignment)
+    exercises = exercises_for(assignment)
+    verdicts: dict[str, Verdict] = {}
+    for ex in exercises:
+        if ex.name not in answers:
+            verdicts[ex.name] = Verdict(ex.name, ex.points, False, "not_implemented",
+                                        f"{ex.name}: no answer cell defining {ex.name}() was found "
+                                        "in the submission")
+    cases = {ex.name: make_cases(ex.name, exercise_seed(run_seed, ex.name), hidden=True)
+             for ex in exercises if ex.name in answers}
+    uid = slot_uid(slot) if os.geteuid() == 0 else None
+    hidden = [str(p) for p in (root / "solutions", root / ".git", root / "grading", *hide)]
+    info = {"isolation": None, "launches": 0, "seconds": 0.0}
+    todo = [ex.name for ex in exercises if ex.name in answers]
+    setup = setup_source(assignment, root)
+    twins = {ex.name: ex.reference.__name__ for ex in exercises if ex.reference is not None}
+    while todo:
+        job = Path(tempfile.mkdtemp(prefix="nncourse-recheck-"))
+        try:
+            for sub in ("work", "out", "cases"):
+                (job / sub).mkdir()
+            os.chmod(job, 0o755)
+            for sub in ("cases",):
+                os.chmod(job / sub, 0o755)
+            for name in todo:
+                (job / "cases" / f"{name}.npz").write_bytes(cases_to_wire(cases[name]))
+                os.chmod(job / "cases" / f"{name}.npz", 0o644)
+            (job / "job.json").write_text(json.dumps({
+                "setup": setup, "answers": [{"name": n, "source": answers[n]} for n in todo],
+                "hide": hidden, "uid": uid, "limits": asdict(limits), "twins": twins,
+            }))
+            os.chmod(job / "job.json", 0o644)
+            status, seconds = _launch(job, uid, stall_seconds, total_seconds)
+            info["launches"] += 1
+            info["seconds"] += seconds
+            out = job / "out"
+            level = out / "level"
+            if info["isolation"] is None and level.exists():
+                info["isolation"] = level.read_text()[:20]
+            remaining = []
+            for name in todo:
+                if (out / f"{name}.done").exists():
+                    verdicts[name] = _judge_exercise(name, cases[name], out)
+                elif (out / f"{name}.start").exists() and name not in verdicts:
+                    what = (f"made no progress for {stall_seconds:.0f} s (an endless loop?) and was "
+                            "stopped" if status == "stalled" else "ended abruptly")
+                    verdicts[name] = Verdict(name, EXERCISES[name].points, False,
+                                             "timeout" if status == "stalled" else "crashed",
+                                             f"{name}: the isolated re-check of your answer {what}.")
+                else:
+                    remaining.append(name)
+            if status != "ok" and remaining == todo:
+                # The sandbox died before reaching any exercise: nothing to blame but the set-up.
+                info["startup_error"] = (job / "stderr.txt").read_text(errors="replace")[-2000:]
+                for name in todo:
+                    verdicts[name] = Verdict(name, EXERCISES[name].points, False, "crashed",
+                                             f"{name}: the re-check could not start ({status}).")
+                remaining = []
+            todo = remaining
+        finally:
+            if not os.environ.get("NNCOURSE_KEEP_SANDBOX"):
+                shutil.rmtree(job, ignore_errors=True)
+    return [verdicts[ex.name] for ex in exercises], info

@@ -1,0 +1,142 @@
+"""The isolated re-check process: ``python -I -m autograder.sandbox_main JOB_DIR``.
+
+Started by :mod:`autograder.sandbox`; runs untrusted student code and nothing else of importance.
+
+1. Trusted start: read ``JOB_DIR/job.json`` (written by the grading worker), import NumPy and nnlib,
+   run the instructor's set-up cell taken from ``solutions/`` (never the submission's).
+2. :func:`autograder.jail.enter_jail`: protected folders hidden, no network, an unprivileged uid,
+   resource limits.
+3. The reference twins of the assignment's exercises are replaced in every loaded module by a
+   function that refuses to run, so importing ``nnlib.dense_forward`` earns nothing.
+4. For each exercise, in notebook order: execute the submission's answer cell, call the function on
+   every case from ``JOB_DIR/cases/<name>.npz`` with :func:`autograder.runner.call`, and write each
+   outcome to ``JOB_DIR/out/<name>.<i>.npz`` (plain arrays, read back with ``allow_pickle=False``),
+   then ``<name>.done``. If the process dies (``os._exit``, a limit, the timeout), the exercises
+   already written keep their outcomes and the rest count as not reached.
+"""
+
+from __future__ import annotations
+
+import json
+import linecache
+import os
+import re
+import signal
+import sys
+
+_MAGIC = re.compile(r"^\s*[%!].*$", re.MULTILINE)
+
+
+def strip_magics(source: str) -> str:
+    """Drop IPython magics and shell escapes (``%matplotlib inline``, ``!pip ...``)."""
+    return _MAGIC.sub("pass", source)
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+class ReferenceBlocked(Exception):
+    """Raised by a reference twin while grading."""
+
+
+def _blocker(name: str):
+    def blocked(*args, **kwargs):
+        raise ReferenceBlocked(
+            f"nnlib.{name} is the reference answer of an exercise of this notebook and is not "
+            "available while grading: use your own function"
+        )
+
+    blocked.__name__ = name
+    return blocked
+
+
+def block_twins(twins: dict) -> None:
+    """Replace every module attribute (and activation-table entry) that is one of ``twins``."""
+    by_id = {id(fn): _blocker(name) for name, fn in twins.items()}
+    for mod in list(sys.modules.values()):
+        d = getattr(mod, "__dict__", None)
+        if not isinstance(d, dict):
+            continue
+        for key, value in list(d.items()):
+            if id(value) in by_id:
+                d[key] = by_id[id(value)]
+            elif isinstance(value, dict):
+                for k, v in list(value.items()):
+                    if id(v) in by_id:
+                        value[k] = by_id[id(v)]
+                    elif isinstance(v, tuple) and any(id(x) in by_id for x in v):
+                        value[k] = tuple(by_id.get(id(x), x) for x in v)
+    try:
+        import dataclasses
+
+        from autograder import exercises
+
+        for key, ex in list(exercises.EXERCISES.items()):
+            if ex.reference is not None and id(ex.reference) in by_id:
+                exercises.EXERCISES[key] = dataclasses.replace(ex, reference=by_id[id(ex.reference)])
+    except ImportError:
+        pass
+
+
+def main(job_dir: str) -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over the file-size limit: an error, not death
+    with open(os.path.join(job_dir, "job.json")) as f:
+        job = json.load(f)
+    work = os.path.join(job_dir, "work")
+    out = os.path.join(job_dir, "out")
+    os.chdir(work)
+    os.environ["MPLBACKEND"] = "Agg"
+
+    # -- trusted: the instructor's set-up, before any student code -----------------------------
+    import numpy as np  # noqa: F401
+
+    import nnlib
+    from autograder import runner, wire
+
+    ns = {"__name__": "__main__"}
+    exec(compile(strip_magics(job["setup"]), "<setup>", "exec"), ns)
+    twins = {n: getattr(nnlib, r) for n, r in job["twins"].items() if hasattr(nnlib, r)}
+
+    from autograder.jail import Limits, enter_jail
+
+    level = enter_jail(hide=job["hide"], uid=job.get("uid"), network=False,
+                       limits=Limits(**job["limits"]), writable=[work, out])
+    _write_atomic(os.path.join(out, "level"), level.encode())
+    block_twins(twins)
+
+    # -- untrusted from here on ------------------------------------------------------------------
+    for answer in job["answers"]:
+        name = answer["name"]
+        with open(os.path.join(job_dir, "cases", f"{name}.npz"), "rb") as f:
+            cases = wire.cases_from_wire(f.read())
+        definition_error = None
+        filename = f"<answer cell of {name}>"
+        source = strip_magics(answer["source"])
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        _write_atomic(os.path.join(out, f"{name}.start"), b"")
+        try:
+            exec(compile(source, filename, "exec"), ns)
+        except BaseException as exc:
+            definition_error = runner._error_info(exc)
+        fn = ns.get(name)
+        for i, case in enumerate(cases):
+            if definition_error is not None or not callable(fn):
+                outcome = runner.Outcome(error=definition_error or {
+                    "type": "NameError", "message": f"the answer cell does not define {name}()",
+                    "line": "", "lineno": ""})
+            else:
+                try:
+                    outcome = runner.call(name, fn, case)
+                except BaseException as exc:
+                    outcome = runner.Outcome(error=runner._error_info(exc))
+            _write_atomic(os.path.join(out, f"{name}.{i}.npz"), outcome.to_wire())
+        _write_atomic(os.path.join(out, f"{name}.done"), str(len(cases)).encode())
+    os._exit(0)  # skip interpreter shutdown: student objects' __del__ must not run after this
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
