@@ -376,4 +376,6 @@ def hard_coded(exercise: str, seed: int):
 
 
 def _key(args) -> bytes:
-    return b"|".join(np.asarray(a).tobytes() + str(np.shape(a)).encode() for a in args)
+    if isinstance(args, list | tuple):
+        return b"(" + b"|".join(_key(a) for a in args) + b")"
+    return np.asarray(args).tobytes() + str(np.shape(args)).encode()
