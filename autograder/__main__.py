@@ -30,6 +30,28 @@ def _cmd_release(args) -> int:
     return 0
 
 
+def _cmd_grade(args) -> int:
+    from pathlib import Path
+
+    from .grading import GradingError, grade_class, write_gradebook, write_grades_csv
+    from .report import summary_table, write_class_report
+
+    course_dir = Path(args.course_dir).resolve()
+    try:
+        journal = grade_class(args.assignment, course_dir, jobs=args.jobs, force=args.force,
+                              timeout=args.timeout)
+    except GradingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    write_gradebook(course_dir, args.assignment)
+    csv_path = write_grades_csv(course_dir, journal, args.assignment)
+    report = write_class_report(course_dir, journal, args.assignment)
+    print(summary_table(journal, args.assignment))
+    print(f"grades: {csv_path}\nclass report: {report}\nfeedback: {course_dir / 'feedback'}/<student>/"
+          f"{args.assignment}/\ngradebook: {course_dir / 'gradebook.db'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder", description="nncourse's course tools.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -41,6 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("assignments", nargs="*", help="default: all")
     r.add_argument("--dest", default=None, help="release folder (default: course/)")
     r.set_defaults(func=_cmd_release)
+    g = sub.add_parser(
+        "grade", help="grade every submission of an assignment (autograde, re-check, feedback, report)",
+        description="Grade DIR/submitted/<student>/ASSIGNMENT/ASSIGNMENT.ipynb for every student: nbgrader "
+        "autograde, an isolated re-check whose score stands where the two disagree, feedback without hidden "
+        "tests, then DIR/gradebook.db, DIR/reports/grades.csv and DIR/reports/ASSIGNMENT_report.html. "
+        "Resumable: a killed run continues where it stopped; a finished one changes nothing without --force.")
+    g.add_argument("assignment", choices=ASSIGNMENTS)
+    g.add_argument("--course-dir", required=True, help="course directory holding submitted/")
+    g.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
+    g.add_argument("--force", action="store_true", help="grade again students already graded")
+    g.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per submission")
+    g.set_defaults(func=_cmd_grade)
     return p
 
 

@@ -97,7 +97,8 @@ def sync_metadata(assignment: str, root: Path = ROOT, write: bool = True) -> boo
     return after != before
 
 
-def nbgrader_api(course_dir: Path, release_dir: Path | None = None, root: Path = ROOT):
+def nbgrader_api(course_dir: Path, release_dir: Path | None = None, root: Path = ROOT,
+                 overrides: dict | None = None):
     """An ``NbGraderAPI`` configured by the repo's ``nbgrader_config.py`` for ``course_dir``.
 
     Run it in a subprocess: nbgrader reconfigures logging and holds the gradebook open.
@@ -110,6 +111,9 @@ def nbgrader_api(course_dir: Path, release_dir: Path | None = None, root: Path =
     if release_dir is not None:
         os.environ["NNCOURSE_RELEASE_DIR"] = str(release_dir)
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    for section, values in (overrides or {}).items():
+        for key, value in values.items():
+            cfg[section][key] = value
     return NbGraderAPI(CourseDirectory(config=cfg), config=cfg)
 
 

@@ -1,0 +1,228 @@
+"""A grading worker: ``python -m autograder.worker ASSIGNMENT COURSE_DIR SLOT RUN_SEED``.
+
+Long-lived (nbgrader is imported and configured once), it reads student ids on stdin, one per line,
+and for each writes JSON lines on its real stdout: first ``{"stage": "recheck", ...}`` as soon as the
+isolated re-check is done, then ``{"stage": "done", ...}`` after nbgrader's autograde and feedback.
+Everything else it prints goes to stderr, so the protocol cannot be corrupted by logging.
+
+Per student: validate the submission; re-check it in the sandbox (:mod:`autograder.sandbox`);
+run ``nbgrader autograde`` on a copy in the worker's private course folder (outside the course
+directory; its kernel jailed by :mod:`autograder.kernel_launcher`); compare; record the re-check's
+score as an override in the private gradebook where the two disagree; generate the feedback
+with the hidden tests redacted (:mod:`autograder.feedback`); copy the autograded notebook and the
+feedback into the course directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .exercises import exercises_for
+from .jail import Limits, slot_uid
+from .notebooks import ROOT
+
+KERNEL_NAME = "nncourse-jail"
+KERNEL_LIMITS = Limits(cpu_seconds=300, memory_bytes=3 * 1024**3, processes=128)
+
+
+def validate_submission(course_dir: Path, assignment: str, student: str) -> tuple[Path | None, str | None]:
+    """``(notebook, None)`` when the submission can be graded, else ``(None, what is wrong)``."""
+    folder = course_dir / "submitted" / student / assignment
+    expected = f"{assignment}.ipynb"
+    if not folder.is_dir():
+        return None, f"nothing submitted: no folder submitted/{student}/{assignment}/"
+    notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
+    if expected not in notebooks:
+        if notebooks:
+            return None, (f"the notebook must be named {expected}; found {', '.join(notebooks)} "
+                          "(renamed or copied?)")
+        return None, f"no notebook in submitted/{student}/{assignment}/ (expected {expected})"
+    if len(notebooks) > 1:
+        others = [n for n in notebooks if n != expected]
+        return None, f"more than one notebook submitted ({expected} and {', '.join(others)}): duplicated?"
+    path = folder / expected
+    if path.stat().st_size == 0:
+        return None, f"{expected} is empty (0 bytes)"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, f"{expected} is not valid JSON ({exc.__class__.__name__}: {str(exc)[:120]})"
+    if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
+        return None, f"{expected} is not a Jupyter notebook (no list of cells)"
+    try:
+        import nbformat
+
+        nbformat.validate(nbformat.reads(json.dumps(doc), as_version=4))
+    except Exception as exc:  # nbformat raises several kinds
+        return None, f"{expected} is not a valid notebook: {str(exc).splitlines()[0][:160]}"
+    return path, None
+
+
+def _kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int) -> Path:
+    """A kernelspec whose kernel runs jailed; returns the folder to put on JUPYTER_PATH."""
+    spec = {
+        "hide": [str(p) for p in (ROOT / "solutions", ROOT / ".git", ROOT / "grading", course_dir,
+                                  private / "db", private / "submitted", private / "feedback")],
+        "uid": slot_uid(slot) if os.geteuid() == 0 else None,
+        "limits": KERNEL_LIMITS.__dict__,
+    }
+    kdir = tmp / "kernels" / KERNEL_NAME
+    kdir.mkdir(parents=True)
+    (kdir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "autograder.kernel_launcher", json.dumps(spec),
+                 "-f", "{connection_file}"],
+        "display_name": "Python 3 (nncourse jail)", "language": "python",
+    }))
+    return tmp
+
+
+class Worker:
+    def __init__(self, assignment: str, course_dir: Path, slot: int, run_seed: int):
+        self.assignment, self.course_dir, self.slot, self.run_seed = assignment, course_dir, slot, run_seed
+        self.private = Path(tempfile.mkdtemp(prefix=f"nncourse-worker{slot}-"))
+        os.chmod(self.private, 0o755)
+        for sub in ("db", "submitted", "autograded", "feedback", "release", "jupyter", "runtime"):
+            (self.private / sub).mkdir()
+        os.chmod(self.private / "autograded", 0o777)  # the jailed kernel's uid works in here
+        os.environ["JUPYTER_PATH"] = str(_kernel_spec(self.private / "jupyter", course_dir,
+                                                      self.private, slot))
+        os.environ["JUPYTER_RUNTIME_DIR"] = str(self.private / "runtime")
+        os.environ["NNCOURSE_GRADEBOOK"] = f"sqlite:///{self.private / 'db' / 'gradebook.db'}"
+        os.environ["NNCOURSE_FEEDBACK"] = str(self.private / "db" / "feedback.json")
+        from .notebooks import nbgrader_api
+
+        self.api = nbgrader_api(self.private, self.private / "release", overrides={
+            "Execute": {"kernel_name": KERNEL_NAME, "timeout": 30},
+            "GenerateFeedback": {"preprocessors": [
+                "nbgrader.preprocessors.GetGrades",
+                "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+                "nbgrader.preprocessors.ClearHiddenTests",
+                "autograder.feedback.RedactGradedCells",
+            ]},
+        })
+        result = self.api.generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            raise RuntimeError(f"cannot register {assignment}: {result.get('error')}")
+
+    def nbgrader_scores(self, student: str) -> dict | None:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(self.api.coursedir.db_url) as gb:
+            try:
+                nb = gb.find_submission_notebook(self.assignment, self.assignment, student)
+            except MissingEntry:
+                return None
+            return {g.name: g.auto_score for g in nb.grades}
+
+    def set_overrides(self, student: str, rows: list[dict]) -> None:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(self.api.coursedir.db_url) as gb:
+            for r in rows:
+                try:
+                    g = gb.find_grade(f"{r['exercise']}_tests", self.assignment, self.assignment, student)
+                except MissingEntry:
+                    continue
+                g.manual_score = r["score"] if r["overridden"] else None
+            gb.db.commit()
+
+    def grade(self, student: str, emit) -> None:
+        t0 = time.monotonic()
+        base = {"student": student, "assignment": self.assignment}
+        notebook, problem = validate_submission(self.course_dir, self.assignment, student)
+        exercises = exercises_for(self.assignment)
+        if problem:
+            rows = [{"exercise": ex.name, "points": ex.points, "score": 0.0, "nbgrader_score": None,
+                     "overridden": False, "diagnosis": "not_graded", "reason": problem,
+                     "message": problem} for ex in exercises]
+            emit({**base, "stage": "done", "problem": problem, "exercises": rows,
+                  "seconds": time.monotonic() - t0})
+            return
+        from .sandbox import recheck
+
+        verdicts, info = recheck(self.assignment, notebook, run_seed=self.run_seed, slot=self.slot,
+                                 hide=[self.course_dir, self.private / "db"])
+        rows = [{"exercise": v.exercise, "points": v.points, "score": v.score,
+                 "nbgrader_score": None, "overridden": True, "diagnosis": v.diagnosis,
+                 "reason": "nbgrader did not finish", "message": v.message} for v in verdicts]
+        emit({**base, "stage": "recheck", "problem": None, "exercises": rows, "recheck": info,
+              "seconds": time.monotonic() - t0})
+
+        # nbgrader's own autograde, in the private course folder.
+        sub = self.private / "submitted" / student / self.assignment
+        sub.mkdir(parents=True, exist_ok=True)
+        shutil.copy(notebook, sub / notebook.name)
+        t1 = time.monotonic()
+        try:
+            ok = self.api.autograde(self.assignment, student, force=True, create=True)["success"]
+        except Exception:  # nbgrader's own failure on a hostile notebook
+            ok = False
+        autograde_seconds = time.monotonic() - t1
+        scores = self.nbgrader_scores(student) if ok else None
+        for r in rows:
+            nb_score = None if scores is None else scores.get(f"{r['exercise']}_tests")
+            r["nbgrader_score"] = nb_score
+            r["overridden"] = nb_score is None or abs(float(nb_score) - r["score"]) > 1e-9
+            if nb_score is None:
+                r["reason"] = "nbgrader could not grade this notebook; the isolated re-check's score stands"
+            elif r["overridden"]:
+                r["reason"] = (f"nbgrader gave {nb_score:g}/{r['points']} but the isolated re-check "
+                               f"gave {r['score']:g}: " + (r["diagnosis"] or "all hidden checks passed"))
+            else:
+                r["reason"] = ""
+        feedback = {r["exercise"]: {"feedback": r["message"] + (
+            f"\n(Score {r['score']:g}/{r['points']}; {r['reason']}.)" if r["overridden"] else
+            f"\n(Score {r['score']:g}/{r['points']}.)")} for r in rows}
+        Path(os.environ["NNCOURSE_FEEDBACK"]).write_text(json.dumps(feedback))
+        html = None
+        if ok:
+            self.set_overrides(student, rows)
+            try:
+                fb_ok = self.api.generate_feedback(self.assignment, student, force=True)["success"]
+            except Exception:
+                fb_ok = False
+            src = self.private / "feedback" / student / self.assignment / f"{self.assignment}.html"
+            if fb_ok and src.exists():
+                dest = self.course_dir / "feedback" / student / self.assignment
+                dest.mkdir(parents=True, exist_ok=True)
+                shutil.copy(src, dest / src.name)
+                html = str(dest / src.name)
+            graded = self.private / "autograded" / student / self.assignment / notebook.name
+            if graded.exists():
+                dest = self.course_dir / "autograded" / student / self.assignment
+                dest.mkdir(parents=True, exist_ok=True)
+                shutil.copy(graded, dest / graded.name)
+        for d in ("submitted", "autograded", "feedback"):
+            shutil.rmtree(self.private / d / student, ignore_errors=True)
+        emit({**base, "stage": "done", "problem": None, "exercises": rows, "recheck": info,
+              "nbgrader_ok": ok, "feedback": html, "autograde_seconds": autograde_seconds,
+              "seconds": time.monotonic() - t0})
+
+
+def main(argv=None) -> None:
+    assignment, course_dir, slot, run_seed = argv if argv is not None else sys.argv[1:]
+    out = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything else printed to stdout (nbgrader, student output) goes to stderr
+    sys.stdout = sys.stderr
+    worker = Worker(assignment, Path(course_dir), int(slot), int(run_seed))
+
+    def emit(msg):
+        out.write(json.dumps(msg) + "\n")
+        out.flush()
+
+    emit({"stage": "ready"})
+    for line in sys.stdin:
+        student = line.strip()
+        if student:
+            worker.grade(student, emit)
+    shutil.rmtree(worker.private, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
