@@ -43,7 +43,7 @@ def check_labels(y, allowed: tuple, name: str = "y") -> np.ndarray:
     y = np.asarray(y)
     bad = ~np.isin(y, allowed)
     if bad.any():
-        first = y[bad].ravel()[0]
+        first = y[bad].ravel()[0].item()  # a plain Python value: "found 2", not "np.int64(2)"
         raise ValueError(
             f"{name} must contain only {list(allowed)}, found {first!r} "
             f"({int(bad.sum())} bad label(s))"

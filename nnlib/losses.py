@@ -85,24 +85,37 @@ def binary_cross_entropy_with_logits(Z, y):
 
 
 def one_hot(y, K: int, dtype=np.float64) -> np.ndarray:
-    """Integer labels ``(N,)`` to a one-hot matrix ``(N, K)``."""
+    """Integer labels ``(N,)`` in ``0..K-1`` to a one-hot matrix ``(N, K)``.
+
+    >>> one_hot(np.array([2, 0]), 3)
+    array([[0., 0., 1.],
+           [1., 0., 0.]])
+    """
     y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"labels must have shape (N,), got {y.shape}")
+    # a label of -1 would silently index the last column: check the range first
+    y = _check_class_labels(y, y.shape[0], int(K))
     Y = np.zeros((y.shape[0], K), dtype=dtype)
     Y[np.arange(y.shape[0]), y] = 1
     return Y
 
 
-def _check_class_labels(y, N: int, K: int) -> np.ndarray:
+def _check_class_labels(y, N: int, K: int, scores_shape=None) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1 or y.shape[0] != N:
-        raise ValueError(f"labels must have shape ({N},) to match the scores, got {y.shape}")
+        of = f" {scores_shape}" if scores_shape is not None else ""
+        raise ValueError(f"labels must have shape ({N},) to match the scores{of}, got {y.shape}")
     if y.dtype.kind not in "iu":
         if y.dtype.kind == "f" and np.all(y == np.round(y)):
             y = y.astype(np.int64)
+        elif y.dtype.kind == "f":
+            bad = y[y != np.round(y)][0].item()
+            raise ValueError(f"labels must be integers 0..{K - 1}, found {bad!r}")
         else:
             raise ValueError(f"labels must be integers 0..{K - 1}, got dtype {y.dtype}")
     if y.size and (y.min() < 0 or y.max() >= K):
-        bad = y[(y < 0) | (y >= K)][0]
+        bad = y[(y < 0) | (y >= K)][0].item()
         raise ValueError(f"labels must be integers 0..{K - 1}, found {bad}")
     return y
 
@@ -128,7 +141,7 @@ def softmax_cross_entropy(Z, y):
     if Z.ndim != 2:
         raise ValueError(f"scores must have shape (N, K), got {Z.shape}")
     N, K = Z.shape
-    y = _check_class_labels(y, N, K)
+    y = _check_class_labels(y, N, K, Z.shape)
     rows = np.arange(N)
     loss = -log_softmax(Z)[rows, y].sum() / N
     dZ = softmax(Z)
