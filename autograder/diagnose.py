@@ -91,11 +91,21 @@ class CheckResult:
 
 @dataclass
 class Finding:
+    """One diagnosis: a code, a headline and the lines that explain it."""
+
     code: str
     headline: str
     lines: list = field(default_factory=list)        # shown for visible and hidden cases
     value_lines: list = field(default_factory=list)  # numbers: shown for visible cases only
     hint: str = ""
+    where: str = ""   # the first differing entry without its values (shown for hidden cases)
+
+    def __post_init__(self):
+        if self.value_lines and not self.where:
+            first = self.value_lines[0]
+            place, _, rest = first.partition(": expected ")
+            counts = rest[rest.find("(") + 1:rest.find(";")] if "(" in rest else ""
+            self.where = f"first difference at {place}" + (f" ({counts})" if counts else "")
 
 
 # --- formatting ------------------------------------------------------------------------------
@@ -155,6 +165,8 @@ def _message(name: str, case: Case, f: Finding) -> str:
                                                else ""))
     lines += [f"  {line}" for line in f.lines]
     if case.hidden:
+        if f.where:
+            lines.append(f"  {f.where}")
         if f.value_lines:
             lines.append("  (a hidden test: its inputs and expected values are not shown)")
     else:

@@ -254,10 +254,13 @@ def decode(doc, arrays):
         return FnSpec(doc["__fn__"], params)
     if "__case__" in doc:
         c = doc["__case__"]
-        return Case(label=str(c["label"]), args=tuple(decode(c["args"], arrays)),
-                    kwargs=dict(decode(c["kwargs"], arrays)),
-                    names=tuple(str(n) for n in c["names"]),
-                    tags=frozenset(str(t) for t in c["tags"]), hidden=bool(c["hidden"]))
+        try:
+            return Case(label=str(c["label"]), args=tuple(decode(c["args"], arrays)),
+                        kwargs=dict(decode(c["kwargs"], arrays)),
+                        names=tuple(str(n) for n in c["names"]),
+                        tags=frozenset(str(t) for t in c["tags"]), hidden=bool(c["hidden"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise WireError(f"malformed case: {exc!r}") from None
     raise WireError(f"malformed payload entry with keys {sorted(doc)[:3]}")
 
 
