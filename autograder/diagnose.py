@@ -55,7 +55,7 @@ from .runner import (
 )
 from .wire import Case, FnSpec, RngSpec, resolve
 
-__all__ = ["CODES", "CheckResult", "Finding", "judge", "reference_output"]
+__all__ = ["CODES", "CheckResult", "Finding", "conforms", "judge", "reference_output"]
 
 CODES = (
     "not_implemented", "exception", "wrong_type", "mutates_input", "wrong_shape", "transposed",
@@ -487,6 +487,28 @@ def _starts(name, case):
     return spec(case.args) if spec else {}
 
 
+MAX_ENTRIES = 10_000_000  # larger outputs are not compared (a sandboxed student could send any size)
+
+
+def conforms(layout, value) -> bool:
+    """Whether ``value`` has the structure :func:`~autograder.runner.normalize_output` gives for
+    ``layout``. Outcomes read from a sandbox are checked with this before they are judged."""
+    if isinstance(layout, Leaf):
+        if layout.ignore:
+            return value is None
+        return (isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
+                and value.size <= MAX_ENTRIES)
+    if isinstance(layout, Model):
+        return conforms(Leaf("p"), value)
+    if isinstance(layout, Tup):
+        return (isinstance(value, tuple) and len(value) == len(layout.items)
+                and all(conforms(sub, v) for sub, v in zip(layout.items, value, strict=True)))
+    if isinstance(layout, Seq):
+        return isinstance(value, list) and len(value) <= 100_000 and all(
+            conforms(layout.item, v) for v in value)
+    return False
+
+
 def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, object]:
     ex = get_exercise(name)
     if outcome.not_implemented:
@@ -509,6 +531,9 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
         problem = outcome.problem
         return Finding("wrong_type", f"{name} {problem[3:]}" if problem.startswith("it ")
                        else problem), None
+    if not conforms(LAYOUTS[name], outcome.output):
+        return Finding("wrong_type", f"{name}'s result could not be read as "
+                       f"{_layout_words(LAYOUTS[name])}"), None
     tol = ex.options.get("mutation_tolerance", 0.0) if name != "numerical_gradient" else 1e-12
     mutated = {k: v for k, v in outcome.mutated.items() if v > tol}
     if mutated:
@@ -575,6 +600,14 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
                            hint="replace the Python loop over examples by whole-array NumPy "
                                 "expressions (matrix products, element-wise operations)"), expected
     return None, expected
+
+
+def _layout_words(layout) -> str:
+    if isinstance(layout, Tup):
+        return f"{len(layout.items)} values"
+    if isinstance(layout, Seq):
+        return "a list"
+    return "a number or an array"
 
 
 def _exception_hint(e: dict) -> str:

@@ -125,3 +125,15 @@ def test_outcome_from_untrusted_blob_checks_types():
         Outcome.from_wire(dumps({"error": [1, 2]}))
     with pytest.raises(WireError):
         Outcome.from_wire(dumps([1, 2]))
+
+
+@pytest.mark.parametrize("output", [
+    None, 3, "text", (np.ones(2),), [np.ones((2, 4))], (np.ones(2), [1, 2]),
+    (np.ones((2, 4)), np.array(["a"])), (np.array([1.0]), np.array([2.0]), np.array([[3.0]]), 4),
+])
+def test_judge_rejects_outcomes_of_the_wrong_structure(output):
+    """An outcome from a (possibly compromised) sandbox is checked before it is judged."""
+    case = make_cases("dense_backward", 1)[0]
+    result = judge("dense_backward", case, Outcome(output=output, returned="a tuple of 3"))
+    assert not result.passed and result.diagnosis == "wrong_type"
+    assert "could not be read as 3 values" in result.message
