@@ -298,6 +298,9 @@ def _mlp_loss_and_grads(rng, hidden):
         X, params = _kink_free(rng, sizes, N, act)
         out.append((f"{label}: layers {sizes}, N={N}",
                     (X, _targets(rng, N, sizes[-1], outp), params, act, outp), ()))
+    X, params = _kink_free(rng, [3, 4, 3], 5, "tanh", F32)
+    out.append(("float32, tanh hidden, softmax output: layers [3, 4, 3], N=5",
+                (X, _targets(rng, 5, 3, "softmax"), params, "tanh", "softmax"), ()))
     X, params = _normal(rng, (TIMING_N_MLP, 4)), _params(rng, [4, 8, 3])
     out.append(("large batch (timing)", (X, rng.integers(0, 3, len(X)), params, "tanh", "softmax"),
                 ("timing",)))

@@ -585,9 +585,9 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
         if E.dtype == np.float32 and G.dtype == np.float64 and E.ndim >= 1:
             return Finding("wrong_dtype", f"{label} is float64 but the inputs are float32: the "
                            "dtype should follow the input",
-                           hint="create arrays with the input's dtype (np.zeros_like(z), "
-                                "dtype=X.dtype) and avoid .astype(float) or np.float64 "
-                                "constants"), expected
+                           hint="make new arrays with the input's dtype (np.zeros_like(Z), "
+                                "np.eye(K, dtype=Z.dtype), dtype=X.dtype) and avoid "
+                                ".astype(float) and np.float64(...) constants"), expected
     if case.timing and outcome.seconds is not None and outcome.seconds > SLOW_SECONDS \
             and ex.options.get("vectorised"):
         ref = _time_reference(name, case)
