@@ -165,7 +165,7 @@ def enter_jail(hide=(), uid: int | None = None, network: bool = False, limits: L
         except OSError:
             level = "limits-only"
     _limits(limits)
-    os.environ["HOME"] = os.getcwd()
+    os.environ["HOME"] = "."  # the working folder, reached through the current directory
     return level
 
 

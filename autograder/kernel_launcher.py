@@ -17,19 +17,27 @@ import sys
 
 def main(argv: list[str]) -> None:
     spec = json.loads(argv[0])
-    rest = argv[1:]
+    rest = list(argv[1:])
     if "-f" in rest:
-        conn = rest[rest.index("-f") + 1]
-        os.chmod(conn, 0o644)  # readable after the privileges are dropped
+        # The connection file lives in a folder closed to the kernel's uid: copy it into the
+        # working folder, which the kernel reaches through its current directory.
+        i = rest.index("-f") + 1
+        with open(rest[i]) as f:
+            conn = f.read()
+        with open("kernel-connection.json", "w") as f:
+            f.write(conn)
+        rest[i] = "kernel-connection.json"
     # Imports that need the full filesystem happen before the jail closes.
     import ipykernel.kernelapp  # noqa: F401
-    import matplotlib  # noqa: F401
+    import matplotlib.font_manager
+    import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
 
     from autograder.jail import Limits, enter_jail
 
     enter_jail(hide=spec["hide"], uid=spec.get("uid"), network=True,
-               limits=Limits(**spec["limits"]), writable=[os.getcwd()])
+               limits=Limits(**spec["limits"]), writable=["."])
+    os.environ["HOME"] = "."
     from ipykernel.kernelapp import launch_new_instance
 
     sys.argv = [sys.argv[0], *rest]

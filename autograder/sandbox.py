@@ -142,7 +142,7 @@ def _mpl_config_dir() -> str:
 def _launch(job: Path, uid: int | None, stall_seconds: float, total_seconds: float):
     """Run one sandbox process; return ``(status, seconds)``, status ``ok``/``stalled``/``died``."""
     env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(job / "work"),
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(job / "out"),
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde", "PYTHONDONTWRITEBYTECODE": "1",
         "MPLCONFIGDIR": _mpl_config_dir(),
@@ -151,7 +151,7 @@ def _launch(job: Path, uid: int | None, stall_seconds: float, total_seconds: flo
     with open(job / "stderr.txt", "wb") as err:
         proc = subprocess.Popen(
             [sys.executable, "-I", "-m", "autograder.sandbox_main", str(job)],
-            cwd=job / "work", env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            cwd=job, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=err, start_new_session=True,
         )
         # Start-up (imports, the set-up cell) is trusted and gets its own, generous, allowance;
@@ -201,19 +201,14 @@ def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
     while todo:
         job = Path(tempfile.mkdtemp(prefix="nncourse-recheck-"))
         try:
-            for sub in ("work", "out", "cases"):
+            for sub in ("out", "cases"):
                 (job / sub).mkdir()
-            os.chmod(job, 0o755)
-            for sub in ("cases",):
-                os.chmod(job / sub, 0o755)
             for name in todo:
                 (job / "cases" / f"{name}.npz").write_bytes(cases_to_wire(cases[name]))
-                os.chmod(job / "cases" / f"{name}.npz", 0o644)
             (job / "job.json").write_text(json.dumps({
                 "setup": setup, "answers": [{"name": n, "source": answers[n]} for n in todo],
                 "hide": hidden, "uid": uid, "limits": asdict(limits), "twins": twins,
             }))
-            os.chmod(job / "job.json", 0o644)
             status, seconds = _launch(job, uid, stall_seconds, total_seconds)
             info["launches"] += 1
             info["seconds"] += seconds

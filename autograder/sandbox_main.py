@@ -86,9 +86,6 @@ def main(job_dir: str) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over the file-size limit: an error, not death
     with open(os.path.join(job_dir, "job.json")) as f:
         job = json.load(f)
-    work = os.path.join(job_dir, "work")
-    out = os.path.join(job_dir, "out")
-    os.chdir(work)
     os.environ["MPLBACKEND"] = "Agg"
 
     # -- trusted: the instructor's set-up, before any student code -----------------------------
@@ -97,33 +94,38 @@ def main(job_dir: str) -> None:
     import nnlib
     from autograder import runner, wire
 
+    cases = {}
+    for answer in job["answers"]:
+        with open(os.path.join(job_dir, "cases", f"{answer['name']}.npz"), "rb") as f:
+            cases[answer["name"]] = wire.cases_from_wire(f.read())
     ns = {"__name__": "__main__"}
     exec(compile(strip_magics(job["setup"]), "<setup>", "exec"), ns)
     twins = {n: getattr(nnlib, r) for n, r in job["twins"].items() if hasattr(nnlib, r)}
 
     from autograder.jail import Limits, enter_jail
 
+    # The job folder is closed to other uids: from here on we reach only out/, our working
+    # folder, through the current directory (so no other sandbox can read our outcomes either).
+    os.chdir(os.path.join(job_dir, "out"))
     level = enter_jail(hide=job["hide"], uid=job.get("uid"), network=False,
-                       limits=Limits(**job["limits"]), writable=[work, out])
-    _write_atomic(os.path.join(out, "level"), level.encode())
+                       limits=Limits(**job["limits"]), writable=["."])
+    _write_atomic("level", level.encode())
     block_twins(twins)
 
     # -- untrusted from here on ------------------------------------------------------------------
     for answer in job["answers"]:
         name = answer["name"]
-        with open(os.path.join(job_dir, "cases", f"{name}.npz"), "rb") as f:
-            cases = wire.cases_from_wire(f.read())
         definition_error = None
         filename = f"<answer cell of {name}>"
         source = strip_magics(answer["source"])
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        _write_atomic(os.path.join(out, f"{name}.start"), b"")
+        _write_atomic(f"{name}.start", b"")
         try:
             exec(compile(source, filename, "exec"), ns)
-        except BaseException as exc:
+        except BaseException as exc:  # SystemExit too: it costs this exercise only
             definition_error = runner._error_info(exc)
         fn = ns.get(name)
-        for i, case in enumerate(cases):
+        for i, case in enumerate(cases[name]):
             if definition_error is not None or not callable(fn):
                 outcome = runner.Outcome(error=definition_error or {
                     "type": "NameError", "message": f"the answer cell does not define {name}()",
@@ -133,8 +135,8 @@ def main(job_dir: str) -> None:
                     outcome = runner.call(name, fn, case)
                 except BaseException as exc:
                     outcome = runner.Outcome(error=runner._error_info(exc))
-            _write_atomic(os.path.join(out, f"{name}.{i}.npz"), outcome.to_wire())
-        _write_atomic(os.path.join(out, f"{name}.done"), str(len(cases)).encode())
+            _write_atomic(f"{name}.{i}.npz", outcome.to_wire())
+        _write_atomic(f"{name}.done", str(len(cases[name])).encode())
     os._exit(0)  # skip interpreter shutdown: student objects' __del__ must not run after this
 
 

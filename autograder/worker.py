@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -85,11 +86,16 @@ def _kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int) -> Path:
 class Worker:
     def __init__(self, assignment: str, course_dir: Path, slot: int, run_seed: int):
         self.assignment, self.course_dir, self.slot, self.run_seed = assignment, course_dir, slot, run_seed
+        # The private folder can be crossed but not listed by other uids (mode 711), and the
+        # autograded folder inside it, where the jailed kernel works, has an unguessable name:
+        # a kernel can reach its own working folder and nothing of another worker. Everything
+        # else in here is closed (mode 700).
         self.private = Path(tempfile.mkdtemp(prefix=f"nncourse-worker{slot}-"))
-        os.chmod(self.private, 0o755)
-        for sub in ("db", "submitted", "autograded", "feedback", "release", "jupyter", "runtime"):
-            (self.private / sub).mkdir()
-        os.chmod(self.private / "autograded", 0o777)  # the jailed kernel's uid works in here
+        os.chmod(self.private, 0o711)
+        for sub in ("db", "submitted", "feedback", "release", "jupyter", "runtime"):
+            (self.private / sub).mkdir(mode=0o700)
+        self.autograded = self.private / f"autograded-{secrets.token_hex(8)}"
+        self.autograded.mkdir(mode=0o711)
         os.environ["JUPYTER_PATH"] = str(_kernel_spec(self.private / "jupyter", course_dir,
                                                       self.private, slot))
         os.environ["JUPYTER_RUNTIME_DIR"] = str(self.private / "runtime")
@@ -98,7 +104,9 @@ class Worker:
         from .notebooks import nbgrader_api
 
         self.api = nbgrader_api(self.private, self.private / "release", overrides={
-            "Execute": {"kernel_name": KERNEL_NAME, "timeout": 30},
+            "CourseDirectory": {"autograded_directory": str(self.autograded)},
+            "Execute": {"kernel_name": KERNEL_NAME,
+                        "timeout": int(os.environ.get("NNCOURSE_CELL_TIMEOUT", "30"))},
             "GenerateFeedback": {"preprocessors": [
                 "nbgrader.preprocessors.GetGrades",
                 "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
@@ -147,7 +155,8 @@ class Worker:
         from .sandbox import recheck
 
         verdicts, info = recheck(self.assignment, notebook, run_seed=self.run_seed, slot=self.slot,
-                                 hide=[self.course_dir, self.private / "db"])
+                                 hide=[self.course_dir, self.private / "db"],
+                                 stall_seconds=float(os.environ.get("NNCOURSE_STALL_SECONDS", "30")))
         rows = [{"exercise": v.exercise, "points": v.points, "score": v.score,
                  "nbgrader_score": None, "overridden": True, "diagnosis": v.diagnosis,
                  "reason": "nbgrader did not finish", "message": v.message} for v in verdicts]
@@ -193,13 +202,13 @@ class Worker:
                 dest.mkdir(parents=True, exist_ok=True)
                 shutil.copy(src, dest / src.name)
                 html = str(dest / src.name)
-            graded = self.private / "autograded" / student / self.assignment / notebook.name
+            graded = self.autograded / student / self.assignment / notebook.name
             if graded.exists():
                 dest = self.course_dir / "autograded" / student / self.assignment
                 dest.mkdir(parents=True, exist_ok=True)
                 shutil.copy(graded, dest / graded.name)
-        for d in ("submitted", "autograded", "feedback"):
-            shutil.rmtree(self.private / d / student, ignore_errors=True)
+        for d in (self.private / "submitted", self.autograded, self.private / "feedback"):
+            shutil.rmtree(d / student, ignore_errors=True)
         emit({**base, "stage": "done", "problem": None, "exercises": rows, "recheck": info,
               "nbgrader_ok": ok, "feedback": html, "autograde_seconds": autograde_seconds,
               "seconds": time.monotonic() - t0})
