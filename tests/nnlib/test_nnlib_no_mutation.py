@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import inspect
 
-import matplotlib
 import numpy as np
 import pytest
 from _nnlib_helpers import frozen
+from matplotlib.figure import Figure  # no pyplot: no backend, no global state
 
 import nnlib
 import nnlib.plot
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 
 RNG_SEED = 0
 
@@ -154,15 +151,12 @@ def _data(a):
 
 
 def _plots(a):
-    fig, axes = plt.subplots(1, 4)
-    try:
-        assert nnlib.plot.plot_decision_boundary(
-            axes[0], lambda G: (G[:, 0] > 0).astype(int), a["X2d"], a["y2d"], resolution=10) is axes[0]
-        assert nnlib.plot.plot_loss_curves(axes[1], {"a": (frozen(np.arange(3)), a["P"][:3])}) is axes[1]
-        out = nnlib.plot.plot_weight_images(axes[2:], frozen(np.arange(8.0).reshape(2, 4)), (2, 2))
-        assert len(out) == 2
-    finally:
-        plt.close(fig)
+    axes = Figure().subplots(1, 4)
+    assert nnlib.plot.plot_decision_boundary(
+        axes[0], lambda G: (G[:, 0] > 0).astype(int), a["X2d"], a["y2d"], resolution=10) is axes[0]
+    assert nnlib.plot.plot_loss_curves(axes[1], {"a": (frozen(np.arange(3)), a["P"][:3])}) is axes[1]
+    out = nnlib.plot.plot_weight_images(axes[2:], frozen(np.arange(8.0).reshape(2, 4)), (2, 2))
+    assert len(out) == 2
 
 
 CALLS = {
