@@ -82,6 +82,38 @@ def block_twins(twins: dict) -> None:
         pass
 
 
+class _NoIPython:
+    """Stands in for ``get_ipython()``: answer cells that poke at IPython (hooks, input
+    transformers, ``showtraceback``) find something to poke at, and nothing happens."""
+
+    def __getattr__(self, name):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __iter__(self):
+        return iter(())
+
+
+#: Modules whose namespaces are restored before every call of student code, so that patching
+#: builtins, NumPy or the runner in one answer cell cannot change how another exercise is checked.
+TRUSTED_MODULES = ("builtins", "numpy", "numpy.testing", "numpy.linalg", "numpy.random", "json", "os",
+                   "sys", "io", "time", "warnings", "traceback", "linecache", "math",
+                   "autograder.runner", "autograder.wire", "autograder.sandbox_main")
+
+
+def snapshot_modules() -> dict:
+    return {name: dict(sys.modules[name].__dict__) for name in TRUSTED_MODULES if name in sys.modules}
+
+
+def restore_modules(snapshot: dict) -> None:
+    for name, saved in snapshot.items():
+        d = sys.modules[name].__dict__
+        d.clear()
+        d.update(saved)
+
+
 def main(job_dir: str) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over the file-size limit: an error, not death
     with open(os.path.join(job_dir, "job.json")) as f:
@@ -111,6 +143,10 @@ def main(job_dir: str) -> None:
                        limits=Limits(**job["limits"]), writable=["."])
     _write_atomic("level", level.encode())
     block_twins(twins)
+    ns["get_ipython"] = _NoIPython()
+    saved = snapshot_modules()
+    trusted_write, trusted_call, trusted_outcome, trusted_info = (
+        _write_atomic, runner.call, runner.Outcome, runner._error_info)
 
     # -- untrusted from here on ------------------------------------------------------------------
     for answer in job["answers"]:
@@ -119,24 +155,28 @@ def main(job_dir: str) -> None:
         filename = f"<answer cell of {name}>"
         source = strip_magics(answer["source"])
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        _write_atomic(f"{name}.start", b"")
+        trusted_write(f"{name}.start", b"")
         try:
             exec(compile(source, filename, "exec"), ns)
         except BaseException as exc:  # SystemExit too: it costs this exercise only
-            definition_error = runner._error_info(exc)
+            restore_modules(saved)
+            definition_error = trusted_info(exc)
+        restore_modules(saved)
         fn = ns.get(name)
         for i, case in enumerate(cases[name]):
             if definition_error is not None or not callable(fn):
-                outcome = runner.Outcome(error=definition_error or {
+                outcome = trusted_outcome(error=definition_error or {
                     "type": "NameError", "message": f"the answer cell does not define {name}()",
                     "line": "", "lineno": ""})
             else:
                 try:
-                    outcome = runner.call(name, fn, case)
+                    outcome = trusted_call(name, fn, case)
                 except BaseException as exc:
-                    outcome = runner.Outcome(error=runner._error_info(exc))
-            _write_atomic(f"{name}.{i}.npz", outcome.to_wire())
-        _write_atomic(f"{name}.done", str(len(cases[name])).encode())
+                    restore_modules(saved)
+                    outcome = trusted_outcome(error=trusted_info(exc))
+            restore_modules(saved)
+            trusted_write(f"{name}.{i}.npz", outcome.to_wire())
+        trusted_write(f"{name}.done", str(len(cases[name])).encode())
     os._exit(0)  # skip interpreter shutdown: student objects' __del__ must not run after this
 
 
