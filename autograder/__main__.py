@@ -34,7 +34,7 @@ def _cmd_grade(args) -> int:
     from pathlib import Path
 
     from .grading import GradingError, grade_class, write_gradebook, write_grades_csv
-    from .report import summary_table, write_class_report
+    from .class_report import summary_table, write_class_report
 
     course_dir = Path(args.course_dir).resolve()
     try:

@@ -1,0 +1,121 @@
+"""The class report (HTML with plots) and the end-of-run summary table, from the journal."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections import Counter
+from pathlib import Path
+
+from .exercises import exercises_for
+
+__all__ = ["summary_table", "write_class_report"]
+
+
+def _totals(journal: dict) -> dict[str, float]:
+    return {s: sum(r["score"] for r in e["exercises"]) for s, e in journal.items()}
+
+
+def _per_exercise(journal: dict, assignment: str):
+    stats = []
+    for ex in exercises_for(assignment):
+        rows = [r for e in journal.values() for r in e["exercises"] if r["exercise"] == ex.name]
+        n = len(rows)
+        passed = sum(1 for r in rows if r["score"] >= r["points"])
+        codes = Counter(r.get("diagnosis") or "passed" for r in rows)
+        overrides = sum(1 for r in rows if r.get("overridden"))
+        stats.append((ex, n, passed, codes, overrides))
+    return stats
+
+
+def summary_table(journal: dict, assignment: str) -> str:
+    """A plain-text table: per exercise pass rate, mean score and overrides; then the totals."""
+    lines = [f"{'exercise':<24} {'passed':>9} {'mean':>6} {'max':>4} {'overrides':>9}  most common mistake"]
+    for ex, n, passed, codes, overrides in _per_exercise(journal, assignment):
+        rows = [r for e in journal.values() for r in e["exercises"] if r["exercise"] == ex.name]
+        mean = sum(r["score"] for r in rows) / n if n else 0.0
+        mistakes = [(c, k) for c, k in codes.most_common() if c != "passed"]
+        common = f"{mistakes[0][0]} ({mistakes[0][1]})" if mistakes else "-"
+        lines.append(f"{ex.name:<24} {passed:>4}/{n:<4} {mean:6.2f} {ex.points:>4} {overrides:>9}  {common}")
+    totals = list(_totals(journal).values())
+    max_total = sum(ex.points for ex in exercises_for(assignment))
+    problems = sum(1 for e in journal.values() if e.get("problem"))
+    mean = sum(totals) / len(totals) if totals else 0.0
+    lines.append(f"{len(journal)} students, mean {mean:.2f}/{max_total}, "
+                 f"{problems} submission(s) could not be graded")
+    return "\n".join(lines)
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def write_class_report(course_dir: Path, journal: dict, assignment: str) -> Path:
+    """``reports/<assignment>_report.html``: score distribution, pass rate per exercise, and per
+    exercise how often each diagnosis occurred; plus the submissions that could not be graded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stats = _per_exercise(journal, assignment)
+    max_total = sum(ex.points for ex in exercises_for(assignment))
+    totals = list(_totals(journal).values())
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.hist(totals, bins=range(0, max_total + 2), align="left", color="tab:blue", edgecolor="k")
+    ax.set(title=f"{assignment}: total scores", xlabel="score (points)", ylabel="students (count)")
+    score_png = _png(fig)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    names = [ex.name for ex, *_ in stats]
+    rates = [100 * p / n if n else 0 for _, n, p, _, _ in stats]
+    ax.barh(names, rates, color="tab:green")
+    ax.set(title="Pass rate per exercise", xlabel="students who passed (%)", xlim=(0, 100))
+    ax.invert_yaxis()
+    pass_png = _png(fig)
+    plt.close(fig)
+
+    codes = sorted({c for *_, cs, _ in stats for c in cs if c != "passed"})
+    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * max(len(names), 1)))
+    left = [0] * len(names)
+    cmap = plt.get_cmap("tab20")
+    for k, code in enumerate(codes):
+        counts = [cs.get(code, 0) for *_, cs, _ in stats]
+        ax.barh(names, counts, left=left, label=code, color=cmap(k % 20))
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+    ax.set(title="Diagnoses per exercise (what went wrong)", xlabel="submissions (count)")
+    ax.invert_yaxis()
+    if codes:
+        ax.legend(fontsize=7, loc="lower right")
+    diag_png = _png(fig)
+    plt.close(fig)
+
+    rows = "".join(
+        f"<tr><td>{html.escape(ex.name)}</td><td>{p}/{n}</td><td>{ov}</td><td>"
+        + ", ".join(f"{html.escape(c)}: {k}" for c, k in cs.most_common() if c != "passed")
+        + "</td></tr>" for ex, n, p, cs, ov in stats)
+    problems = "".join(
+        f"<tr><td>{html.escape(s)}</td><td>{html.escape(e['problem'])}</td></tr>"
+        for s, e in sorted(journal.items()) if e.get("problem"))
+    doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>{assignment}: class report</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
+td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}</style>
+</head><body><h1>{html.escape(assignment)}: class report</h1>
+<p>{len(journal)} students; mean {sum(totals) / max(len(totals), 1):.2f} of {max_total} points.</p>
+<pre>{html.escape(summary_table(journal, assignment))}</pre>
+<img alt="score distribution" src="data:image/png;base64,{score_png}">
+<img alt="pass rate per exercise" src="data:image/png;base64,{pass_png}">
+<h2>What went wrong</h2><img alt="diagnoses per exercise" src="data:image/png;base64,{diag_png}">
+<table><tr><th>exercise</th><th>passed</th><th>re-check overrode nbgrader</th><th>diagnoses</th></tr>
+{rows}</table>
+<h2>Submissions that could not be graded</h2>
+<table><tr><th>student</th><th>problem</th></tr>{problems or '<tr><td colspan=2>none</td></tr>'}</table>
+</body></html>"""
+    path = course_dir / "reports" / f"{assignment}_report.html"
+    path.write_text(doc)
+    return path
