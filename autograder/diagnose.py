@@ -32,15 +32,15 @@ entry. For hidden cases they never show input or expected values.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
-import nnlib
-
+from .compare import allclose, batch_size, close, low_precision, value_lines
 from .exercises import get_exercise
+from .kinds import judge_bumps, judge_xor_training, judge_xor_weights
 from .mistakes import MISTAKES, UPDATES, Mistake
 from .oracles import oracle_output
+from .report import CheckResult, Finding, describe_inputs, format_message, index_text
 from .runner import (
     LAYOUTS,
     Leaf,
@@ -53,9 +53,10 @@ from .runner import (
     normalize_output,
     single_thread,
 )
-from .wire import Case, FnSpec, RngSpec, resolve
+from .wire import Case, resolve
 
-__all__ = ["CODES", "CheckResult", "Finding", "conforms", "judge", "reference_output"]
+__all__ = ["CODES", "CheckResult", "Finding", "Mistake", "conforms", "describe_inputs", "judge",
+           "reference_output"]
 
 CODES = (
     "not_implemented", "exception", "wrong_type", "mutates_input", "wrong_shape", "transposed",
@@ -66,115 +67,6 @@ CODES = (
 
 SLOW_RATIO = 20.0      # too_slow: this many times slower than the reference ...
 SLOW_SECONDS = 0.05    # ... and slower than this
-
-
-@dataclass
-class CheckResult:
-    """The verdict of a check: ``passed``, a ``message`` for the student, and a ``diagnosis`` code
-    (see :data:`CODES`) with the exercise, case and output it failed on."""
-
-    passed: bool
-    message: str
-    diagnosis: str | None = None
-    exercise: str = ""
-    case: Case | None = None
-    output: object = None
-    expected: object = None
-    seed: int | None = None
-    hidden: bool = False
-    n_checks: int = 0
-    case_index: int | None = None
-
-    def __bool__(self) -> bool:
-        return self.passed
-
-
-@dataclass
-class Finding:
-    """One diagnosis: a code, a headline and the lines that explain it."""
-
-    code: str
-    headline: str
-    lines: list = field(default_factory=list)        # shown for visible and hidden cases
-    value_lines: list = field(default_factory=list)  # numbers: shown for visible cases only
-    hint: str = ""
-    where: str = ""   # the first differing entry without its values (shown for hidden cases)
-
-    def __post_init__(self):
-        if self.value_lines and not self.where:
-            first = self.value_lines[0]
-            place, _, rest = first.partition(": expected ")
-            counts = rest[rest.find("(") + 1:rest.find(";")] if "(" in rest else ""
-            self.where = f"first difference at {place}" + (f" ({counts})" if counts else "")
-
-
-# --- formatting ------------------------------------------------------------------------------
-
-def _num(x) -> str:
-    x = float(x)
-    if x == 0:
-        return "0"
-    return f"{x:.6g}"
-
-
-def _idx(index) -> str:
-    return "[" + ", ".join(str(int(i)) for i in index) + "]" if len(index) else ""
-
-
-#: names of the parts of a tuple argument, for messages
-_PARTS = {"cache": {"dense_backward": ("X", "W"), "activation_backward": ("Z", "name")}}
-
-
-def _shape_of(value, name: str, hidden: bool, parts=()) -> str:
-    if isinstance(value, np.ndarray):
-        text = f"{value.shape}" + (" float32" if value.dtype == np.float32 else "")
-        return f"{name} {text}" if name else text
-    if isinstance(value, list) and value and all(isinstance(v, tuple) and len(v) == 2
-                                                 for v in value):
-        layers = [f"W{i + 1} {np.shape(W)}, b{i + 1} {np.shape(b)}" for i, (W, b) in
-                  enumerate(value)]
-        return f"{name}: [{'; '.join(layers)}]"
-    if isinstance(value, tuple):
-        inner = [_shape_of(v, parts[i] if i < len(parts) else "", hidden)
-                 for i, v in enumerate(value)]
-        return f"{name} = ({', '.join(inner)})"
-    if isinstance(value, list):
-        return f"{name} = {value!r}" if not hidden else f"{name} (a list of {len(value)})"
-    if isinstance(value, RngSpec | FnSpec):
-        return name
-    if isinstance(value, str):
-        return f"{name}={value!r}" if name else repr(value)
-    if hidden:
-        return name or "?"
-    return f"{name}={value!r}" if name else repr(value)
-
-
-def describe_inputs(case: Case, exercise: str = "") -> str:
-    """'X (5, 3), W (4, 3), b (4,)': the input shapes (and small values of visible cases)."""
-    names = list(case.names) + [f"arg{i}" for i in range(len(case.names), len(case.args))]
-    parts = [_shape_of(v, n, case.hidden, _PARTS.get(n, {}).get(exercise, ()))
-             for n, v in zip(names, case.args, strict=False)]
-    parts += [_shape_of(v, k, case.hidden) for k, v in case.kwargs.items()]
-    return ", ".join(parts) if parts else "no arguments"
-
-
-def _message(name: str, case: Case, f: Finding) -> str:
-    head = f.headline if f.headline.startswith(f"{name} ") else f"{name}: {f.headline}"
-    lines = [f"✗ {head}"]
-    lines.append(f"  case: {case.label}" + (f"; inputs: {describe_inputs(case, name)}" if case.args
-                                               else ""))
-    lines += [f"  {line}" for line in f.lines]
-    if case.hidden:
-        if f.where:
-            lines.append(f"  {f.where}")
-        if f.value_lines:
-            lines.append("  (a hidden test: its inputs and expected values are not shown)")
-    else:
-        lines += [f"  {line}" for line in f.value_lines]
-    if f.hint:
-        lines.append(f"  hint: {f.hint}")
-    return "\n".join(lines)
-
 
 # --- reference output --------------------------------------------------------------------------
 
@@ -262,80 +154,10 @@ def _at(value, path):
 
 # --- comparing one leaf -----------------------------------------------------------------------
 
-def _low_precision(case: Case, *arrays) -> bool:
-    def has32(v):
-        if isinstance(v, np.ndarray):
-            return v.dtype == np.float32
-        if isinstance(v, list | tuple):
-            return any(has32(x) for x in v)
-        return False
-    return has32(case.args) or any(np.asarray(a).dtype == np.float32 for a in arrays)
-
-
-def _close(E: np.ndarray, G: np.ndarray, low: bool, loose: float = 1.0):
-    """Element-wise closeness mask of ``G`` to ``E`` (same shape)."""
-    if E.dtype.kind in "biu" and G.dtype.kind in "biu":
-        return E == G
-    E = E.astype(np.float64)
-    G = G.astype(np.float64)
-    rtol, atol = (1e-4, 1e-5) if low else (1e-6, 1e-9)
-    rtol, atol = rtol * loose, atol * loose
-    finite = np.isfinite(E)
-    scale = max(1.0, float(np.max(np.abs(E[finite]), initial=0.0)))
-    with np.errstate(invalid="ignore", over="ignore"):
-        ok = np.abs(G - E) <= atol * scale + rtol * np.abs(E)
-    return ok | ((E == G) & ~finite)  # equal infinities count as equal
-
-
-def _allclose(E, G, low, loose=1.0) -> bool:
-    E, G = np.asarray(E), np.asarray(G)
-    return E.shape == G.shape and bool(np.all(_close(E, G, low, loose)))
-
-
-def _max_rel(E, G) -> float:
-    E = np.asarray(E, dtype=np.float64)
-    G = np.asarray(G, dtype=np.float64)
-    # relative to each entry, but not to entries far below the array's scale (a 0 would give inf)
-    floor = 1e-3 * float(np.max(np.abs(E[np.isfinite(E)]), initial=0.0)) or 1e-12
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        rel = np.abs(G - E) / np.maximum(np.abs(E), floor)
-    rel = rel[np.isfinite(rel)]
-    return float(rel.max()) if rel.size else float("inf")
-
-
-def _first_diff(E, G, low):
-    bad = ~_close(E, G, low)
-    index = tuple(np.argwhere(bad)[0]) if E.ndim else ()
-    return index
-
-
-def _value_lines(label, E, G, low):
-    if E.shape != G.shape:
-        return []
-    index = _first_diff(E, G, low)
-    e, g = (E[index], G[index]) if E.ndim else (E[()], G[()])
-    n_bad = int(np.sum(~_close(E, G, low)))
-    where = f"{label}{_idx(index)}"
-    lines = [f"{where}: expected {_num(e)}, got {_num(g)}"]
-    if E.size > 1:
-        lines[0] += f" ({n_bad} of {E.size} entries differ; max relative error {_max_rel(E, G):.2g})"
-    return lines
-
-
-def _batch_size(case: Case) -> int | None:
-    for v in case.args:
-        arrs = [v] if isinstance(v, np.ndarray) else [x for x in v if isinstance(x, np.ndarray)] \
-            if isinstance(v, tuple) else []
-        for a in arrs:
-            if a.ndim == 2:
-                return a.shape[0]
-    return None
-
-
 def _shape_finding(name, label, E, G, low, case):
-    N = _batch_size(case)
+    N = batch_size(case)
     if E.ndim == 2 and G.shape == E.shape[::-1]:
-        if _allclose(E, G.T, low):
+        if allclose(E, G.T, low):
             return Finding("transposed", f"{label} is the transpose of the expected result: "
                            f"got shape {G.shape}, expected {E.shape}",
                            hint=_TRANSPOSE_HINTS.get(name, _TRANSPOSE_HINTS[None]))
@@ -368,7 +190,7 @@ _TRANSPOSE_HINTS = {
 
 def _compare_leaf(name, case, path, label, E, G, variants, starts):
     """A Finding for one leaf (expected E, got G), or None when it is right."""
-    low = _low_precision(case, E)
+    low = low_precision(case, E)
     E, G = np.asarray(E), np.asarray(G)
     if E.ndim == 0 and G.shape == (1,):
         G = G.reshape(())
@@ -384,7 +206,7 @@ def _compare_leaf(name, case, path, label, E, G, variants, starts):
         index = tuple(np.argwhere(bad)[0]) if E.ndim else ()
         kinds = sorted({"NaN" if np.isnan(v) else "inf" for v in np.atleast_1d(G[bad])})
         what = " and ".join(kinds)
-        lines = ([f"first at {label}{_idx(index)}; {int(bad.sum())} of {E.size} entries are not "
+        lines = ([f"first at {label}{index_text(index)}; {int(bad.sum())} of {E.size} entries are not "
                   "finite"] if E.ndim else [])
         if case.extreme:
             return Finding("unstable", f"{label} has {what} on large inputs, where the "
@@ -395,7 +217,7 @@ def _compare_leaf(name, case, path, label, E, G, variants, starts):
                            hint="look for a division by zero or the log of zero")
         return Finding("not_finite", f"{label} contains {what} where the expected values are "
                        "finite", lines)
-    if np.all(_close(E, G, low)):
+    if np.all(close(E, G, low)):
         return None
     # a known mistake?
     for mistake, variant in variants:
@@ -403,41 +225,41 @@ def _compare_leaf(name, case, path, label, E, G, variants, starts):
             V = np.asarray(_at(variant, path))
         except (IndexError, TypeError, KeyError):
             continue
-        if V.shape == G.shape and not _allclose(E, V, low) and _allclose(V, G, low):
+        if V.shape == G.shape and not allclose(E, V, low) and allclose(V, G, low):
             return Finding(mistake.code, mistake.headline.format(leaf=label, name=name),
-                           value_lines=_value_lines(label, E, G, low), hint=mistake.hint)
+                           value_lines=value_lines(label, E, G, low), hint=mistake.hint)
     if path in starts:
         S = np.asarray(starts[path], dtype=np.float64)
         step_e, step_g = E.astype(np.float64) - S, G.astype(np.float64) - S
-        if np.any(np.abs(step_e) > 1e-12) and _allclose(-step_e, step_g, low):
+        if np.any(np.abs(step_e) > 1e-12) and allclose(-step_e, step_g, low):
             return Finding("wrong_sign", f"{label} moves the wrong way: the update has the wrong "
-                           "sign", value_lines=_value_lines(label, E, G, low),
+                           "sign", value_lines=value_lines(label, E, G, low),
                            hint="gradient descent subtracts lr times the gradient of the loss; "
                                 "check the sign of each term of the update")
     nz = np.abs(E.astype(np.float64)) > 1e-12
-    if nz.any() and _allclose(-E, G, low):
+    if nz.any() and allclose(-E, G, low):
         return Finding("wrong_sign", f"{label} has the wrong sign: it is the negative of the "
-                       "expected result", value_lines=_value_lines(label, E, G, low))
-    if E.ndim == 2 and E.shape[0] == E.shape[1] and E.shape[0] > 1 and _allclose(E.T, G, low) \
-            and not _allclose(E, E.T, low):
+                       "expected result", value_lines=value_lines(label, E, G, low))
+    if E.ndim == 2 and E.shape[0] == E.shape[1] and E.shape[0] > 1 and allclose(E.T, G, low) \
+            and not allclose(E, E.T, low):
         return Finding("transposed", f"{label} is the transpose of the expected result",
-                       value_lines=_value_lines(label, E, G, low),
+                       value_lines=value_lines(label, E, G, low),
                        hint=_TRANSPOSE_HINTS.get(name, _TRANSPOSE_HINTS[None]))
-    N = _batch_size(case)
+    N = batch_size(case)
     if N and N > 1 and nz.any():
         for ratio, word in ((N, "large"), (1 / N, "small")):
-            if _allclose(ratio * E.astype(np.float64), G.astype(np.float64), low):
+            if allclose(ratio * E.astype(np.float64), G.astype(np.float64), low):
                 how = ("summed over the batch instead of averaged" if word == "large"
                        else "averaged over the batch instead of summed")
                 return Finding("off_by_batch_size", f"{label} looks {how}: it is {N}x too {word}",
-                               value_lines=_value_lines(label, E, G, low),
+                               value_lines=value_lines(label, E, G, low),
                                hint=_BATCH_HINTS.get((name, word), _BATCH_HINTS[(None, word)]))
     if case.extreme:
         return Finding("unstable", f"{label} is wrong on large inputs (|z| up to 1e3) although "
-                       "smaller inputs were fine", value_lines=_value_lines(label, E, G, low),
+                       "smaller inputs were fine", value_lines=value_lines(label, E, G, low),
                        hint=_STABILITY_HINTS.get(name, _STABILITY_HINTS[None]))
     return Finding("values", f"{label} has wrong values",
-                   value_lines=_value_lines(label, E, G, low))
+                   value_lines=value_lines(label, E, G, low))
 
 
 _BATCH_HINTS = {
@@ -545,12 +367,12 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
                 "caller's array")
         return Finding("mutates_input", f"{name} changed its input {which} in place", hint=hint), None
     if ex.kind == "xor_weights":
-        return _judge_xor_weights(outcome.output), None
+        return judge_xor_weights(outcome.output), None
     if ex.kind == "xor_training":
-        return _judge_xor_training(outcome.output), None
+        return judge_xor_training(outcome.output), None
     expected = reference_output(name, case)
     if ex.kind == "bump_network":
-        return _judge_bumps(case, expected, outcome.output), expected
+        return judge_bumps(case, expected, outcome.output), expected
     got = outcome.output
     layout = LAYOUTS[name]
     f = _seq_lengths(name, layout, expected, got)
@@ -560,7 +382,7 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
     starts = _starts(name, case)
     pairs = list(zip(_leaves(layout, expected), _leaves(layout, got), strict=True))
     for (path, label, E), (_, _, G) in pairs:
-        if variants is None and not _allclose(E, G, _low_precision(case, E)):
+        if variants is None and not allclose(E, G, low_precision(case, E)):
             variants = _variants(name, case)
         f = _compare_leaf(name, case, path, label, E, G, variants or [], starts)
         if f:
@@ -570,10 +392,10 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
     if oracle is not None:
         for (path, label, _, G) in ((p, lab, E, G) for (p, lab, E), (_, _, G) in pairs):
             O = np.asarray(_at(oracle, path))
-            if O.shape == np.shape(G) and not _allclose(O, G, False, loose=100.0):
+            if O.shape == np.shape(G) and not allclose(O, G, False, loose=100.0):
                 return Finding("values", f"{label} disagrees with a finite-difference check of "
                                "the forward pass",
-                               value_lines=_value_lines(label, O, np.asarray(G), True)), expected
+                               value_lines=value_lines(label, O, np.asarray(G), True)), expected
     if case.extreme:
         warned = [w for w in outcome.warnings if w.startswith("RuntimeWarning")]
         if warned:
@@ -593,7 +415,7 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
         ref = _time_reference(name, case)
         ratio = outcome.seconds / max(ref, 1e-9)
         if ratio > SLOW_RATIO:
-            N = _batch_size(case) or 0
+            N = batch_size(case) or 0
             return Finding("too_slow", f"{name} took {outcome.seconds:.2f} s on a batch of {N} "
                            f"examples, {ratio:.0f}x longer than the vectorised reference "
                            f"({ref * 1e3:.1f} ms): it looks like a Python loop over the examples",
@@ -619,90 +441,6 @@ def _exception_hint(e: dict) -> str:
     return ""
 
 
-_XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-_XOR_Y = np.array([0.0, 1.0, 1.0, 0.0])
-
-
-def _judge_xor_weights(got):
-    W, c, w = (np.asarray(a, dtype=np.float64) for a in got)
-    if W.ndim != 2 or W.shape[1] != 2 or W.shape[0] > 1000 or c.shape != (W.shape[0],) \
-            or w.shape != (W.shape[0],):
-        return Finding("wrong_shape", f"the weights have shapes W {W.shape}, c {c.shape}, "
-                       f"w {w.shape}; with H hidden units they must be W (H, 2), c (H,), w (H,)")
-    with np.errstate(all="ignore"):
-        y = nnlib.xor_network(_XOR_X, W, c, w)
-    fmt = "[" + ", ".join(_num(v) for v in y) + "]"
-    if not np.all(np.isfinite(y)):
-        return Finding("not_finite", f"your network computes {fmt} on the four XOR points")
-    if np.allclose(y, _XOR_Y, rtol=0, atol=1e-9):
-        return None
-    if np.allclose(-y, _XOR_Y, rtol=0, atol=1e-9):
-        return Finding("wrong_sign", f"your network computes {fmt} on (0,0), (0,1), (1,0), (1,1): "
-                       "the negative of XOR [0, 1, 1, 0]", hint="flip the sign of w")
-    return Finding("values", f"your network computes {fmt} on (0,0), (0,1), (1,0), (1,1); "
-                   "XOR is [0, 1, 1, 0]",
-                   hint="y = w . relu(W x + c): work out each hidden unit on the four points "
-                        "by hand")
-
-
-def _judge_xor_training(got):
-    p = np.asarray(got)
-    if p.size != 4:
-        return Finding("wrong_shape", f"model.predict on the 4 XOR points returned shape "
-                       f"{p.shape}, expected (4,)")
-    p = p.reshape(-1).astype(np.float64)
-    fmt = "[" + ", ".join(_num(v) for v in p) + "]"
-    if not np.all(np.isfinite(p)):
-        return Finding("not_finite", f"model.predict gives {fmt} on the four XOR points")
-    if np.array_equal(p, _XOR_Y):
-        return None
-    hint = ("predict should return class labels 0 or 1, not probabilities"
-            if np.any((p != 0) & (p != 1)) else
-            "train longer, try another learning rate or more hidden units, and check that "
-            "the hidden layer has a non-linear activation")
-    return Finding("values", f"the trained model predicts {fmt} on (0,0), (0,1), (1,0), (1,1); "
-                   "XOR is [0, 1, 1, 0]", hint=hint)
-
-
-def _judge_bumps(case, expected, got):
-    m = len(case.args[1])
-    want = [((2 * m, 1), (2 * m,)), ((1, 2 * m), (1,))]
-    if len(got) != 2:
-        return Finding("wrong_shape", f"params should have 2 layers [(W1, b1), (W2, b2)], got "
-                       f"{len(got)}")
-    names = [("W1", "b1"), ("W2", "b2")]
-    for (W, b), shapes, labels in zip(got, want, names, strict=True):
-        for arr, shape, label in zip((W, b), shapes, labels, strict=True):
-            arr = np.asarray(arr)
-            if arr.shape != shape:
-                code = "transposed" if arr.shape == shape[::-1] and len(shape) == 2 else \
-                    "wrong_shape"
-                return Finding(code, f"{label} has shape {arr.shape}, expected {shape} "
-                               f"(2 hidden units per bump, {m} bump{'s' * (m > 1)})",
-                               hint="W1 (2m, 1), b1 (2m,), W2 (1, 2m), b2 (1,)")
-    knots = np.asarray(case.args[0], dtype=np.float64)
-    width = knots[-1] - knots[0]
-    grid = np.linspace(knots[0] - 0.25 * width, knots[-1] + 0.25 * width, 401).reshape(-1, 1)
-    with np.errstate(all="ignore"):
-        E = nnlib.bump_forward(grid, expected)
-        G = nnlib.bump_forward(grid, [(np.asarray(W, float), np.asarray(b, float)) for W, b in got])
-    if not np.all(np.isfinite(G)):
-        return Finding("not_finite", "the network you built outputs NaN or inf")
-    if _allclose(E, G, False, loose=100.0):
-        return None
-    label = "the network's output f(x)"
-    if _allclose(-E, G, False, loose=100.0):
-        return Finding("wrong_sign", f"{label} is the negative of the expected bumps",
-                       hint="rising edge +height, falling edge -height")
-    lines = _value_lines("f(x) on a grid of 401 points, at grid point", E, G, False)
-    i = _first_diff(E, G, False)
-    if not case.hidden:
-        lines.append(f"(x = {_num(grid[i][0])})")
-    return Finding("values", f"{label} differs from the expected sum of bumps",
-                   value_lines=lines,
-                   hint="each hidden unit is sigmoid(s x - s t): weight s and bias -s t")
-
-
 def judge(name: str, case: Case, outcome: Outcome) -> CheckResult:
     """Compare ``outcome`` (the student's, on ``case``) with the reference and diagnose.
 
@@ -714,8 +452,6 @@ def judge(name: str, case: Case, outcome: Outcome) -> CheckResult:
                            outcome.output, expected, hidden=case.hidden)
     if finding.code not in CODES:  # pragma: no cover
         raise AssertionError(f"unknown diagnosis {finding.code}")
-    return CheckResult(False, _message(name, case, finding), finding.code, name, case,
+    return CheckResult(False, format_message(name, case, finding), finding.code, name, case,
                        outcome.output, expected, hidden=case.hidden)
 
-
-__all__ += ["Mistake", "describe_inputs"]

@@ -1,121 +1,125 @@
-"""The class report (HTML with plots) and the end-of-run summary table, from the journal."""
+"""The words of a check: the result object, and how a diagnosis becomes a message.
+
+A :class:`Finding` is one diagnosis (a code, a headline, explanatory lines); :func:`format_message`
+turns it into the text a student reads, naming the exercise, the case and its input shapes. For
+hidden cases the numbers (inputs, expected values) are left out.
+"""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-from collections import Counter
-from pathlib import Path
+from dataclasses import dataclass, field
 
-from .exercises import exercises_for
+import numpy as np
 
-__all__ = ["summary_table", "write_class_report"]
+from .wire import Case, FnSpec, RngSpec
+
+__all__ = ["CheckResult", "Finding", "describe_inputs", "format_message", "index_text", "num"]
 
 
-def _totals(journal: dict) -> dict[str, float]:
-    return {s: sum(r["score"] for r in e["exercises"]) for s, e in journal.items()}
+@dataclass
+class CheckResult:
+    """The verdict of a check: ``passed``, a ``message`` for the student, and a ``diagnosis`` code
+    (see :data:`CODES`) with the exercise, case and output it failed on."""
+
+    passed: bool
+    message: str
+    diagnosis: str | None = None
+    exercise: str = ""
+    case: Case | None = None
+    output: object = None
+    expected: object = None
+    seed: int | None = None
+    hidden: bool = False
+    n_checks: int = 0
+    case_index: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.passed
 
 
-def _per_exercise(journal: dict, assignment: str):
-    stats = []
-    for ex in exercises_for(assignment):
-        rows = [r for e in journal.values() for r in e["exercises"] if r["exercise"] == ex.name]
-        n = len(rows)
-        passed = sum(1 for r in rows if r["score"] >= r["points"])
-        codes = Counter(r.get("diagnosis") or "passed" for r in rows)
-        overrides = sum(1 for r in rows if r.get("overridden"))
-        stats.append((ex, n, passed, codes, overrides))
-    return stats
+@dataclass
+class Finding:
+    """One diagnosis: a code, a headline and the lines that explain it."""
+
+    code: str
+    headline: str
+    lines: list = field(default_factory=list)        # shown for visible and hidden cases
+    value_lines: list = field(default_factory=list)  # numbers: shown for visible cases only
+    hint: str = ""
+    where: str = ""   # the first differing entry without its values (shown for hidden cases)
+
+    def __post_init__(self):
+        if self.value_lines and not self.where:
+            first = self.value_lines[0]
+            place, _, rest = first.partition(": expected ")
+            counts = rest[rest.find("(") + 1:rest.find(";")] if "(" in rest else ""
+            self.where = f"first difference at {place}" + (f" ({counts})" if counts else "")
 
 
-def summary_table(journal: dict, assignment: str) -> str:
-    """A plain-text table: per exercise pass rate, mean score and overrides; then the totals."""
-    lines = [f"{'exercise':<24} {'passed':>9} {'mean':>6} {'max':>4} {'overrides':>9}  most common mistake"]
-    for ex, n, passed, codes, overrides in _per_exercise(journal, assignment):
-        rows = [r for e in journal.values() for r in e["exercises"] if r["exercise"] == ex.name]
-        mean = sum(r["score"] for r in rows) / n if n else 0.0
-        mistakes = [(c, k) for c, k in codes.most_common() if c != "passed"]
-        common = f"{mistakes[0][0]} ({mistakes[0][1]})" if mistakes else "-"
-        lines.append(f"{ex.name:<24} {passed:>4}/{n:<4} {mean:6.2f} {ex.points:>4} {overrides:>9}  {common}")
-    totals = list(_totals(journal).values())
-    max_total = sum(ex.points for ex in exercises_for(assignment))
-    problems = sum(1 for e in journal.values() if e.get("problem"))
-    mean = sum(totals) / len(totals) if totals else 0.0
-    lines.append(f"{len(journal)} students, mean {mean:.2f}/{max_total}, "
-                 f"{problems} submission(s) could not be graded")
+# --- formatting ------------------------------------------------------------------------------
+
+def num(x) -> str:
+    x = float(x)
+    if x == 0:
+        return "0"
+    return f"{x:.6g}"
+
+
+def index_text(index) -> str:
+    return "[" + ", ".join(str(int(i)) for i in index) + "]" if len(index) else ""
+
+
+#: names of the parts of a tuple argument, for messages
+_PARTS = {"cache": {"dense_backward": ("X", "W"), "activation_backward": ("Z", "name")}}
+
+
+def _shape_of(value, name: str, hidden: bool, parts=()) -> str:
+    if isinstance(value, np.ndarray):
+        text = f"{value.shape}" + (" float32" if value.dtype == np.float32 else "")
+        return f"{name} {text}" if name else text
+    if isinstance(value, list) and value and all(isinstance(v, tuple) and len(v) == 2
+                                                 for v in value):
+        layers = [f"W{i + 1} {np.shape(W)}, b{i + 1} {np.shape(b)}" for i, (W, b) in
+                  enumerate(value)]
+        return f"{name}: [{'; '.join(layers)}]"
+    if isinstance(value, tuple):
+        inner = [_shape_of(v, parts[i] if i < len(parts) else "", hidden)
+                 for i, v in enumerate(value)]
+        return f"{name} = ({', '.join(inner)})"
+    if isinstance(value, list):
+        return f"{name} = {value!r}" if not hidden else f"{name} (a list of {len(value)})"
+    if isinstance(value, RngSpec | FnSpec):
+        return name
+    if isinstance(value, str):
+        return f"{name}={value!r}" if name else repr(value)
+    if hidden:
+        return name or "?"
+    return f"{name}={value!r}" if name else repr(value)
+
+
+def describe_inputs(case: Case, exercise: str = "") -> str:
+    """'X (5, 3), W (4, 3), b (4,)': the input shapes (and small values of visible cases)."""
+    names = list(case.names) + [f"arg{i}" for i in range(len(case.names), len(case.args))]
+    parts = [_shape_of(v, n, case.hidden, _PARTS.get(n, {}).get(exercise, ()))
+             for n, v in zip(names, case.args, strict=False)]
+    parts += [_shape_of(v, k, case.hidden) for k, v in case.kwargs.items()]
+    return ", ".join(parts) if parts else "no arguments"
+
+
+def format_message(name: str, case: Case, f: Finding) -> str:
+    head = f.headline if f.headline.startswith(f"{name} ") else f"{name}: {f.headline}"
+    lines = [f"✗ {head}"]
+    lines.append(f"  case: {case.label}" + (f"; inputs: {describe_inputs(case, name)}" if case.args
+                                               else ""))
+    lines += [f"  {line}" for line in f.lines]
+    if case.hidden:
+        if f.where:
+            lines.append(f"  {f.where}")
+        if f.value_lines:
+            lines.append("  (a hidden test: its inputs and expected values are not shown)")
+    else:
+        lines += [f"  {line}" for line in f.value_lines]
+    if f.hint:
+        lines.append(f"  hint: {f.hint}")
     return "\n".join(lines)
 
-
-def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    return base64.b64encode(buf.getvalue()).decode()
-
-
-def write_class_report(course_dir: Path, journal: dict, assignment: str) -> Path:
-    """``reports/<assignment>_report.html``: score distribution, pass rate per exercise, and per
-    exercise how often each diagnosis occurred; plus the submissions that could not be graded."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    stats = _per_exercise(journal, assignment)
-    max_total = sum(ex.points for ex in exercises_for(assignment))
-    totals = list(_totals(journal).values())
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.hist(totals, bins=range(0, max_total + 2), align="left", color="tab:blue", edgecolor="k")
-    ax.set(title=f"{assignment}: total scores", xlabel="score (points)", ylabel="students (count)")
-    score_png = _png(fig)
-    plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    names = [ex.name for ex, *_ in stats]
-    rates = [100 * p / n if n else 0 for _, n, p, _, _ in stats]
-    ax.barh(names, rates, color="tab:green")
-    ax.set(title="Pass rate per exercise", xlabel="students who passed (%)", xlim=(0, 100))
-    ax.invert_yaxis()
-    pass_png = _png(fig)
-    plt.close(fig)
-
-    codes = sorted({c for *_, cs, _ in stats for c in cs if c != "passed"})
-    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * max(len(names), 1)))
-    left = [0] * len(names)
-    cmap = plt.get_cmap("tab20")
-    for k, code in enumerate(codes):
-        counts = [cs.get(code, 0) for *_, cs, _ in stats]
-        ax.barh(names, counts, left=left, label=code, color=cmap(k % 20))
-        left = [a + b for a, b in zip(left, counts, strict=True)]
-    ax.set(title="Diagnoses per exercise (what went wrong)", xlabel="submissions (count)")
-    ax.invert_yaxis()
-    if codes:
-        ax.legend(fontsize=7, loc="lower right")
-    diag_png = _png(fig)
-    plt.close(fig)
-
-    rows = "".join(
-        f"<tr><td>{html.escape(ex.name)}</td><td>{p}/{n}</td><td>{ov}</td><td>"
-        + ", ".join(f"{html.escape(c)}: {k}" for c, k in cs.most_common() if c != "passed")
-        + "</td></tr>" for ex, n, p, cs, ov in stats)
-    problems = "".join(
-        f"<tr><td>{html.escape(s)}</td><td>{html.escape(e['problem'])}</td></tr>"
-        for s, e in sorted(journal.items()) if e.get("problem"))
-    doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>{assignment}: class report</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}</style>
-</head><body><h1>{html.escape(assignment)}: class report</h1>
-<p>{len(journal)} students; mean {sum(totals) / max(len(totals), 1):.2f} of {max_total} points.</p>
-<pre>{html.escape(summary_table(journal, assignment))}</pre>
-<img alt="score distribution" src="data:image/png;base64,{score_png}">
-<img alt="pass rate per exercise" src="data:image/png;base64,{pass_png}">
-<h2>What went wrong</h2><img alt="diagnoses per exercise" src="data:image/png;base64,{diag_png}">
-<table><tr><th>exercise</th><th>passed</th><th>re-check overrode nbgrader</th><th>diagnoses</th></tr>
-{rows}</table>
-<h2>Submissions that could not be graded</h2>
-<table><tr><th>student</th><th>problem</th></tr>{problems or '<tr><td colspan=2>none</td></tr>'}</table>
-</body></html>"""
-    path = course_dir / "reports" / f"{assignment}_report.html"
-    path.write_text(doc)
-    return path

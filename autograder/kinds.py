@@ -1,0 +1,102 @@
+"""Judges for exercises whose answer is not compared entry by entry with the reference.
+
+- ``xor_weights``: any weights for which ``relu(X W^T + c) . w`` is exactly XOR on the four points;
+- ``xor_training``: the trained model's predictions on the four points must be XOR;
+- ``bump_network``: the *function* the parameters compute (on a grid) must match the reference's,
+  so any order of the hidden units passes, and the shapes must be ``(2m, 1), (2m,), (1, 2m), (1,)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import nnlib
+
+from .compare import allclose, first_diff, value_lines
+from .report import Finding, num
+
+__all__ = ["judge_bumps", "judge_xor_training", "judge_xor_weights"]
+
+
+_XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+_XOR_Y = np.array([0.0, 1.0, 1.0, 0.0])
+
+
+def judge_xor_weights(got):
+    W, c, w = (np.asarray(a, dtype=np.float64) for a in got)
+    if W.ndim != 2 or W.shape[1] != 2 or W.shape[0] > 1000 or c.shape != (W.shape[0],) \
+            or w.shape != (W.shape[0],):
+        return Finding("wrong_shape", f"the weights have shapes W {W.shape}, c {c.shape}, "
+                       f"w {w.shape}; with H hidden units they must be W (H, 2), c (H,), w (H,)")
+    with np.errstate(all="ignore"):
+        y = nnlib.xor_network(_XOR_X, W, c, w)
+    fmt = "[" + ", ".join(num(v) for v in y) + "]"
+    if not np.all(np.isfinite(y)):
+        return Finding("not_finite", f"your network computes {fmt} on the four XOR points")
+    if np.allclose(y, _XOR_Y, rtol=0, atol=1e-9):
+        return None
+    if np.allclose(-y, _XOR_Y, rtol=0, atol=1e-9):
+        return Finding("wrong_sign", f"your network computes {fmt} on (0,0), (0,1), (1,0), (1,1): "
+                       "the negative of XOR [0, 1, 1, 0]", hint="flip the sign of w")
+    return Finding("values", f"your network computes {fmt} on (0,0), (0,1), (1,0), (1,1); "
+                   "XOR is [0, 1, 1, 0]",
+                   hint="y = w . relu(W x + c): work out each hidden unit on the four points "
+                        "by hand")
+
+
+def judge_xor_training(got):
+    p = np.asarray(got)
+    if p.size != 4:
+        return Finding("wrong_shape", f"model.predict on the 4 XOR points returned shape "
+                       f"{p.shape}, expected (4,)")
+    p = p.reshape(-1).astype(np.float64)
+    fmt = "[" + ", ".join(num(v) for v in p) + "]"
+    if not np.all(np.isfinite(p)):
+        return Finding("not_finite", f"model.predict gives {fmt} on the four XOR points")
+    if np.array_equal(p, _XOR_Y):
+        return None
+    hint = ("predict should return class labels 0 or 1, not probabilities"
+            if np.any((p != 0) & (p != 1)) else
+            "train longer, try another learning rate or more hidden units, and check that "
+            "the hidden layer has a non-linear activation")
+    return Finding("values", f"the trained model predicts {fmt} on (0,0), (0,1), (1,0), (1,1); "
+                   "XOR is [0, 1, 1, 0]", hint=hint)
+
+
+def judge_bumps(case, expected, got):
+    m = len(case.args[1])
+    want = [((2 * m, 1), (2 * m,)), ((1, 2 * m), (1,))]
+    if len(got) != 2:
+        return Finding("wrong_shape", f"params should have 2 layers [(W1, b1), (W2, b2)], got "
+                       f"{len(got)}")
+    names = [("W1", "b1"), ("W2", "b2")]
+    for (W, b), shapes, labels in zip(got, want, names, strict=True):
+        for arr, shape, label in zip((W, b), shapes, labels, strict=True):
+            arr = np.asarray(arr)
+            if arr.shape != shape:
+                code = "transposed" if arr.shape == shape[::-1] and len(shape) == 2 else \
+                    "wrong_shape"
+                return Finding(code, f"{label} has shape {arr.shape}, expected {shape} "
+                               f"(2 hidden units per bump, {m} bump{'s' * (m > 1)})",
+                               hint="W1 (2m, 1), b1 (2m,), W2 (1, 2m), b2 (1,)")
+    knots = np.asarray(case.args[0], dtype=np.float64)
+    width = knots[-1] - knots[0]
+    grid = np.linspace(knots[0] - 0.25 * width, knots[-1] + 0.25 * width, 401).reshape(-1, 1)
+    with np.errstate(all="ignore"):
+        E = nnlib.bump_forward(grid, expected)
+        G = nnlib.bump_forward(grid, [(np.asarray(W, float), np.asarray(b, float)) for W, b in got])
+    if not np.all(np.isfinite(G)):
+        return Finding("not_finite", "the network you built outputs NaN or inf")
+    if allclose(E, G, False, loose=100.0):
+        return None
+    label = "the network's output f(x)"
+    if allclose(-E, G, False, loose=100.0):
+        return Finding("wrong_sign", f"{label} is the negative of the expected bumps",
+                       hint="rising edge +height, falling edge -height")
+    lines = value_lines("f(x) on a grid of 401 points, at grid point", E, G, False)
+    i = first_diff(E, G, False)
+    if not case.hidden:
+        lines.append(f"(x = {num(grid[i][0])})")
+    return Finding("values", f"{label} differs from the expected sum of bumps",
+                   value_lines=lines,
+                   hint="each hidden unit is sigmoid(s x - s t): weight s and bias -s t")
