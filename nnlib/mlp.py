@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import as_float_array
-from .activations import get_activation, sigmoid, softmax
+from .activations import LEAKY_SLOPE, get_activation, sigmoid, softmax
 from .layers import dense_forward
 from .losses import binary_cross_entropy_with_logits, softmax_cross_entropy, squared_error
 
@@ -220,7 +220,254 @@ class MLP:
             b -= lr * db
 
     def train_step(self, X, y, lr: float) -> float:
-        """One gradient step on a batch; returns the batch loss before the step."""
+        """One gradient step on a batch; returns the batch loss before the step.
+
+        Mathematically ``loss, grads = self.loss_and_grads(X, y); self.step(grads, lr)``, and that
+        is what runs for unusual inputs. For the common case (``X`` an array of the model's dtype,
+        a hidden activation and output nnlib knows) a faster path gives the same parameters to
+        rounding: it reuses arrays kept from the previous step with the same batch size instead of
+        allocating some twenty new ones, and it works in place. See :class:`_StepBuffers`.
+        """
+        if self._fast_path_applies(X):
+            return self._fast_train_step(X, y, lr)
         loss, grads = self.loss_and_grads(X, y)
         self.step(grads, lr)
         return float(loss)
+
+    # --- the fast training step -------------------------------------------------------------------
+    # Everything below is an optimisation of train_step, not new maths: read mlp_loss_and_grads
+    # for the algorithm. Three things make a NumPy training step slow, and each is avoided here:
+    #   1. new arrays every step: for arrays above ~128 KiB glibc maps fresh pages from the OS on
+    #      each allocation and returns them on each free, so every step pays hundreds of page
+    #      faults; arrays allocated once and reused (``out=``) pay nothing;
+    #   2. extra passes over memory: in-place ufuncs and folding ``lr`` into the output delta
+    #      touch each array fewer times;
+    #   3. per-call overhead at small batches: argument checks run once per step, not once per
+    #      function, and a batch of one uses an outer product (``dZ.T @ x`` with an inner
+    #      dimension of 1 is not sent to BLAS by NumPy and is several times slower).
+
+    def _fast_path_applies(self, X) -> bool:
+        """Cheap entry check: may :meth:`_fast_train_step` handle this batch?"""
+        cls = type(self)
+        return (
+            # a subclass that overrides loss_and_grads or step must see them called
+            cls.loss_and_grads is MLP.loss_and_grads
+            and cls.step is MLP.step
+            and self.activation in _INPLACE_ACTIVATIONS
+            and type(X) is np.ndarray
+            and X.dtype == self.dtype
+            and X.ndim == 2
+            and X.shape[0] > 0
+            and len(self.params) > 0
+        )
+
+    def _buffers(self, N: int):
+        """The :class:`_StepBuffers` for batch size ``N``, or ``None`` if the parameters do not
+        fit ``X`` (the slow path then raises the usual error)."""
+        params = self.params
+        shapes = []
+        n_in = None
+        for W, b in params:
+            if (type(W) is not np.ndarray or type(b) is not np.ndarray or W.dtype != self.dtype
+                    or b.dtype != self.dtype or W.ndim != 2 or b.shape != (W.shape[0],)
+                    or (n_in is not None and W.shape[1] != n_in)):
+                return None
+            shapes.append(W.shape)
+            n_in = W.shape[0]
+        key = (N, tuple(shapes))
+        cache = self.__dict__.setdefault("_step_buffers", {})
+        bufs = cache.get(key)
+        if bufs is None:
+            bufs = _StepBuffers(N, shapes, self.dtype)
+            if bufs.nbytes <= _MAX_CACHED_BYTES:
+                if len(cache) >= _MAX_CACHED_BATCH_SIZES:  # forget the oldest batch size
+                    del cache[next(iter(cache))]
+                cache[key] = bufs
+        return bufs
+
+    def _fast_train_step(self, X, y, lr) -> float:
+        """:meth:`train_step` on reused arrays; ``X`` passed :meth:`_fast_path_applies`."""
+        N = X.shape[0]
+        params = self.params
+        bufs = None if X.shape[1] != params[0][0].shape[1] else self._buffers(N)
+        if bufs is None:  # shapes that do not fit: let the plain path raise its usual error
+            loss, grads = self.loss_and_grads(X, y)
+            self.step(grads, lr)
+            return float(loss)
+        act_forward, act_backward = _INPLACE_ACTIVATIONS[self.activation]
+        L = len(params)
+
+        # forward: A[i] holds layer i's Z = A_prev @ W.T + b, then (hidden layers) g(Z) in place
+        A_prev = X
+        for i, (W, b) in enumerate(params):
+            Z = bufs.A[i]
+            np.matmul(A_prev, W.T, out=Z)  # W.T is a view: BLAS reads W transposed, no copy
+            Z += b
+            if i < L - 1:
+                act_forward(Z, bufs.tmp[i], bufs.mask[i])
+            A_prev = Z
+
+        # output delta dL/dZ_out, already multiplied by lr: every gradient below is linear in
+        # it, so each one comes out as lr * gradient and the update is a plain subtraction
+        Z_out = bufs.A[-1]
+        if self.output == "softmax" and _labels_ok(y, N, Z_out.shape[1]):
+            loss, delta = _fused_softmax_ce_(Z_out, y, bufs, lr)
+        else:  # sigmoid and identity outputs (small arrays), or labels the checks must see
+            loss, delta = _output_loss(Z_out, y, self.output)
+            delta *= lr  # a new array that we own
+
+        # backward, last layer first; each layer is updated as soon as its W has been used
+        for i in range(L - 1, -1, -1):
+            W, b = params[i]
+            A_prev = X if i == 0 else bufs.A[i - 1]
+            dW, db = bufs.dW[i], bufs.db[i]
+            if N == 1:  # the outer product delta a^T; see point 3 above
+                np.multiply(delta.T, A_prev, out=dW)
+            else:
+                np.matmul(delta.T, A_prev, out=dW)
+            np.sum(delta, axis=0, out=db)
+            if i > 0:  # delta_{l-1} = g'(Z_{l-1}) * (delta_l W_l), with W_l before its update
+                dA = bufs.dA[i - 1]
+                np.matmul(delta, W, out=dA)
+                act_backward(dA, A_prev, bufs.tmp[i - 1], bufs.mask[i - 1])
+                delta = dA
+            W -= dW  # dW and db already hold lr * gradient
+            b -= db
+        return float(loss)
+
+
+# --- support for MLP's fast training step --------------------------------------------------------
+
+_MAX_CACHED_BATCH_SIZES = 3          # e.g. the batch size, the last partial batch, a full batch
+_MAX_CACHED_BYTES = 64 * 2**20       # bigger working sets (huge full batches) are not kept
+
+
+class _StepBuffers:
+    """Arrays for one training step with batch size ``N``, allocated once and reused.
+
+    ``A[i]`` (N, n_out_i): layer i's pre-activation, overwritten by its activation;
+    ``dA[i]`` (N, n_out_i): the delta of hidden layer i; ``dW[i]``, ``db[i]``: lr times the
+    gradients; ``tmp[i]`` and ``mask[i]``: scratch space for the hidden activations;
+    ``col`` (N, 1): per-row max and sum of the softmax; ``rows``: ``arange(N)``.
+    """
+
+    def __init__(self, N: int, shapes, dtype):
+        hidden = [n_out for n_out, _ in shapes[:-1]]
+        self.A = [np.empty((N, n_out), dtype) for n_out, _ in shapes]
+        self.dA = [np.empty((N, h), dtype) for h in hidden]
+        self.tmp = [np.empty((N, h), dtype) for h in hidden]
+        self.mask = [np.empty((N, h), bool) for h in hidden]
+        self.dW = [np.empty(shape, dtype) for shape in shapes]
+        self.db = [np.empty(n_out, dtype) for n_out, _ in shapes]
+        self.col = np.empty((N, 1), dtype)
+        self.rows = np.arange(N)
+        self.nbytes = sum(a.nbytes for group in (self.A, self.dA, self.tmp, self.mask, self.dW)
+                          for a in group)
+
+
+def _labels_ok(y, N: int, K: int) -> bool:
+    """True for integer labels ``(N,)`` in ``0..K-1`` (anything else goes to the full checks)."""
+    return (type(y) is np.ndarray and y.dtype.kind in "iu" and y.shape == (N,)
+            and int(y.min()) >= 0 and int(y.max()) < K)
+
+
+def _fused_softmax_ce_(Z, y, bufs, lr):
+    """Softmax cross-entropy of the scores ``Z (N, K)`` and ``lr`` times its delta, in place.
+
+    Same arithmetic as :func:`nnlib.softmax_cross_entropy`; ``Z`` is overwritten by the delta
+    ``lr (softmax(Z) - onehot(y)) / N``, which is returned with the loss.
+    """
+    N = Z.shape[0]
+    rows, col = bufs.rows, bufs.col
+    np.max(Z, axis=1, keepdims=True, out=col)
+    Z -= col  # shift each row by its max: exponents <= 0, so exp cannot overflow
+    picked = Z[rows, y]  # the shifted score of each true class
+    np.exp(Z, out=Z)
+    np.sum(Z, axis=1, keepdims=True, out=col)
+    # loss = -1/N sum_n log softmax(z_n)[y_n] = -1/N sum_n (shifted z_n[y_n] - log sum_k e^{...})
+    loss = -(picked - np.log(col[:, 0])).sum() / N
+    Z /= col  # softmax
+    Z[rows, y] -= 1  # the fused delta softmax - onehot, valid for softmax with cross-entropy
+    Z *= lr / N
+    return loss, Z
+
+
+# In-place hidden activations, name -> (forward, backward):
+#   forward(Z, tmp, mask) overwrites Z with g(Z);
+#   backward(dA, A, tmp, mask) multiplies dA by g'(Z) in place, computing g'(Z) from A = g(Z),
+#   so Z itself need not be kept. tmp (float) and mask (bool) are scratch arrays shaped like Z.
+# Each computes exactly what nnlib.activations computes, operation for operation.
+
+def _relu_forward(Z, tmp, mask):
+    np.maximum(Z, 0, out=Z)
+
+
+def _relu_backward(dA, A, tmp, mask):
+    np.greater(A, 0, out=mask)  # relu(z) > 0 exactly where z > 0
+    np.multiply(dA, mask, out=dA)
+
+
+def _leaky_relu_forward(Z, tmp, mask):
+    np.multiply(Z, LEAKY_SLOPE, out=tmp)
+    np.maximum(Z, tmp, out=Z)  # max(0.1 z, z)
+
+
+def _leaky_relu_backward(dA, A, tmp, mask):
+    np.greater(A, 0, out=mask)  # leaky_relu(z) > 0 exactly where z > 0
+    tmp.fill(LEAKY_SLOPE)
+    np.copyto(tmp, 1, where=mask)
+    dA *= tmp
+
+
+def _sigmoid_forward(Z, tmp, mask):
+    # as nnlib.sigmoid: e = exp(-|z|); 1 / (1 + e) where z >= 0, e / (1 + e) elsewhere
+    np.less(Z, 0, out=mask)
+    np.abs(Z, out=tmp)
+    np.negative(tmp, out=tmp)
+    np.exp(tmp, out=tmp)
+    np.add(1, tmp, out=Z)
+    np.divide(tmp, Z, out=tmp)
+    np.divide(1, Z, out=Z)
+    np.copyto(Z, tmp, where=mask)
+
+
+def _sigmoid_backward(dA, A, tmp, mask):
+    np.subtract(1, A, out=tmp)
+    tmp *= A  # sigma (1 - sigma)
+    dA *= tmp
+
+
+def _tanh_forward(Z, tmp, mask):
+    np.tanh(Z, out=Z)
+
+
+def _tanh_backward(dA, A, tmp, mask):
+    np.multiply(A, A, out=tmp)
+    np.subtract(1, tmp, out=tmp)  # 1 - tanh^2
+    dA *= tmp
+
+
+def _identity_forward(Z, tmp, mask):
+    pass
+
+
+def _identity_backward(dA, A, tmp, mask):
+    pass  # g' = 1
+
+
+def _step_forward(Z, tmp, mask):
+    np.greater(Z, 0, out=Z)
+
+
+def _step_backward(dA, A, tmp, mask):
+    dA *= 0  # g' = 0: no gradient flows through a step
+
+
+_INPLACE_ACTIVATIONS = {
+    "relu": (_relu_forward, _relu_backward),
+    "leaky_relu": (_leaky_relu_forward, _leaky_relu_backward),
+    "sigmoid": (_sigmoid_forward, _sigmoid_backward),
+    "tanh": (_tanh_forward, _tanh_backward),
+    "identity": (_identity_forward, _identity_backward),
+    "step": (_step_forward, _step_backward),
+}

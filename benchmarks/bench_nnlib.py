@@ -1,0 +1,409 @@
+"""Training throughput of nnlib's ``MLP.train_step`` against PyTorch (CPU) and scikit-learn.
+
+    python benchmarks/bench_nnlib.py            # full run, 2 threads (about 1-2 minutes)
+    python benchmarks/bench_nnlib.py --quick    # fewer, shorter repeats (about 30 s)
+    python benchmarks/bench_nnlib.py --threads 1 --steps 200
+
+All three contenders train the same architectures (ReLU hidden layers, softmax output, mean
+cross-entropy on integer labels) in float32, on the same batches, with plain SGD (no momentum, no
+weight decay, fixed learning rate) and the same number of BLAS/OpenMP threads:
+
+- nnlib: ``MLP.train_step(X, y, lr)``;
+- PyTorch: ``nn.Sequential`` of ``nn.Linear``/``nn.ReLU``, ``F.cross_entropy``, ``loss.backward()``
+  and a manual ``p -= lr * p.grad`` (no ``torch.compile``); the loss is fetched with ``.item()``
+  because nnlib returns it too;
+- scikit-learn: ``MLPClassifier(solver="sgd", momentum=0, alpha=0, batch_size=B)``, one
+  ``partial_fit(X, y)`` per batch (one SGD step).
+
+Timing: each contender runs chunks of steps sized to take about the same wall time; the contenders
+take turns chunk by chunk (the order rotating every round), so a noisy neighbour slows them all
+alike. A throughput is the best round's examples per second (as ``timeit`` advises: the fastest
+round is the one least disturbed by other processes), and a ratio is the ratio of the best rounds.
+The median round is printed too, to show the noise. The load average is printed at the start and
+the end: with more runnable processes than cores, multi-threaded BLAS and OpenMP runs (all three
+contenders) slow down badly, and the figures say more about the neighbours than about the code.
+
+The script also measures the machine's float32 matmul peak (a large ``sgemm`` on the same threads),
+reports nnlib's FLOP rate at batch 256 as a fraction of it (training FLOPs counted as 3x the forward
+matmul FLOPs, ``6 N sum(n_in n_out)``), and checks that 1,000 training steps do not grow the
+process's resident memory (``/proc/self/statm``). Every target gets a PASS or MISS line. The exit
+code is 0 either way: timings on a shared machine are noisy, so this is a report, not a test.
+"""
+
+# The thread count must be in the environment before numpy (OpenBLAS) or torch (OpenMP/MKL) is
+# imported: BLAS libraries size their thread pools when they load. So the script parses its
+# arguments, and if the variables are not already set to the requested count it re-executes
+# itself with them set; only then does it import numpy.
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import resource
+import sys
+import time
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="fewer and shorter timing rounds")
+    p.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP threads (default 2)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="training steps per timed chunk, for every contender "
+                        "(default: calibrated so that a chunk takes ~0.06 s, ~0.03 s with --quick)")
+    p.add_argument("--rounds", type=int, default=None,
+                   help="timed rounds per configuration (default 15, 5 with --quick)")
+    p.add_argument("--no-torch", action="store_true", help="skip PyTorch")
+    p.add_argument("--no-sklearn", action="store_true", help="skip scikit-learn")
+    args = p.parse_args(argv)
+    if args.threads < 1:
+        p.error(f"--threads must be at least 1, got {args.threads}")
+    if args.steps is not None and args.steps < 1:
+        p.error(f"--steps must be at least 1, got {args.steps}")
+    if args.rounds is not None and args.rounds < 1:
+        p.error(f"--rounds must be at least 1, got {args.rounds}")
+    return args
+
+
+def ensure_thread_env(threads: int) -> None:
+    """Re-execute this script with the thread variables set, unless they already are."""
+    want = str(threads)
+    if all(os.environ.get(v) == want for v in THREAD_VARS):
+        return
+    if "numpy" in sys.modules:  # pragma: no cover - only if someone imports us oddly
+        raise RuntimeError("set the thread variables before numpy is imported")
+    env = dict(os.environ)
+    env.update({v: want for v in THREAD_VARS})
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env)
+
+
+if __name__ == "__main__":
+    ARGS = parse_args()
+    ensure_thread_env(ARGS.threads)
+
+import numpy as np  # noqa: E402  (after the thread variables are set, see above)
+
+import nnlib  # noqa: E402
+
+# --- what is measured ----------------------------------------------------------------------------
+
+MNIST = (784, 200, 200, 10)
+DIGITS = (64, 32, 10)
+LR = 0.01
+
+# (layer sizes, batch size, target for nnlib / torch)
+CONFIGS = [
+    (MNIST, 256, 1.4),
+    (MNIST, 32, 1.5),
+    *[(DIGITS, b, 2.5) for b in (1, 8, 32, 128, 256)],
+]
+SKLEARN_TARGET = 1.3
+PEAK_TARGET = 0.5
+PEAK_BATCH = 256
+MEMORY_STEPS = 1000
+# the memory check trains these (a batch of 256 on the big net would take ~3 s more, and
+# its buffers are the same kind as batch 32's)
+MEMORY_CONFIGS = [(MNIST, 32), (DIGITS, 1)]
+MEMORY_LIMIT = 1 << 20  # bytes of RSS growth over MEMORY_STEPS steps that still count as flat
+N_POOL = 8  # distinct batches each contender cycles through
+
+
+def arch_name(sizes) -> str:
+    return "-".join(str(s) for s in sizes)
+
+
+def forward_matmul_flops(sizes) -> int:
+    """Multiply-adds of one example's forward pass, times 2: ``2 sum(n_in n_out)``."""
+    return 2 * sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+
+
+# --- data: the same batches for every contender ----------------------------------------------------
+
+def make_batches(sizes, batch: int, rng: np.random.Generator):
+    """``N_POOL`` float32 batches ``(X, y)``: real digits for the 64-input net, random pixels
+    otherwise (nothing is downloaded)."""
+    d, K = sizes[0], sizes[-1]
+    if d == 64:
+        from sklearn.datasets import load_digits
+
+        X_all, y_all = load_digits(return_X_y=True)
+        X_all = (X_all / 16.0).astype(np.float32)
+        out = []
+        for _ in range(N_POOL):
+            idx = rng.choice(len(X_all), size=batch, replace=batch > len(X_all))
+            out.append((np.ascontiguousarray(X_all[idx]), y_all[idx].astype(np.int64)))
+        return out
+    return [(rng.random((batch, d), dtype=np.float32), rng.integers(0, K, batch))
+            for _ in range(N_POOL)]
+
+
+# --- the contenders: each returns run(n), which performs n training steps ---------------------------
+
+def make_nnlib(sizes, batches):
+    net = nnlib.MLP(list(sizes), activation="relu", output="softmax",
+                    rng=np.random.default_rng(0), dtype=np.float32)
+
+    def run(n: int) -> None:
+        for i in range(n):
+            X, y = batches[i % N_POOL]
+            net.train_step(X, y, LR)
+
+    run.net = net
+    return run
+
+
+def make_torch(sizes, batches, threads: int):
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    params = list(model.parameters())
+    tb = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in batches]
+
+    def run(n: int) -> None:
+        for i in range(n):
+            X, y = tb[i % N_POOL]
+            loss = F.cross_entropy(model(X), y)
+            for p in params:
+                p.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p.add_(p.grad, alpha=-LR)
+            loss.item()
+
+    return run
+
+
+def make_sklearn(sizes, batches):
+    import warnings
+
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=tuple(sizes[1:-1]), activation="relu", solver="sgd",
+                        alpha=0.0, batch_size=len(batches[0][1]), learning_rate="constant",
+                        learning_rate_init=LR, momentum=0.0, nesterovs_momentum=False,
+                        shuffle=False, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.partial_fit(batches[0][0], batches[0][1], classes=np.arange(sizes[-1]))
+    assert clf.coefs_[0].dtype == np.float32, "scikit-learn did not keep float32"
+
+    def run(n: int) -> None:
+        for i in range(n):
+            X, y = batches[i % N_POOL]
+            clf.partial_fit(X, y)
+
+    return run
+
+
+# --- timing ---------------------------------------------------------------------------------------
+
+def time_chunk(run, n: int) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    run(n)
+    return time.perf_counter() - t0
+
+
+def calibrate(run, seconds: float) -> int:
+    """Steps that take about ``seconds`` (after a warm-up)."""
+    run(3)
+    n = 1
+    while True:
+        dt = time_chunk(run, n)
+        if dt > seconds / 4 or n >= 1 << 20:
+            return max(1, int(n * seconds / max(dt, 1e-9)))
+        n *= 4
+
+
+def bench_config(sizes, batch, contenders, args, rng):
+    """Interleaved timing of every contender on one (architecture, batch) pair.
+
+    Returns ``{name: [examples/s of each round]}``.
+    """
+    batches = make_batches(sizes, batch, rng)
+    runs = {}
+    for name, factory in contenders.items():
+        runs[name] = factory(sizes, batches)
+    chunk_s = 0.03 if args.quick else 0.06
+    n_steps = {name: args.steps or calibrate(run, chunk_s) for name, run in runs.items()}
+    rounds = args.rounds or (5 if args.quick else 15)
+    rates = {name: [] for name in runs}
+    names = list(runs)
+    for r in range(rounds):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for name in order:
+            dt = time_chunk(runs[name], n_steps[name])
+            rates[name].append(n_steps[name] * batch / dt)
+    return rates
+
+
+def matmul_peak(quick: bool) -> float:
+    """Best float32 GFLOP/s of a large square matmul (2 n^3 FLOPs)."""
+    n = 1536 if quick else 2048
+    rng = np.random.default_rng(1)
+    A = rng.random((n, n), dtype=np.float32)
+    B = rng.random((n, n), dtype=np.float32)
+    C = np.empty((n, n), dtype=np.float32)
+    np.dot(A, B, out=C)
+    best = 0.0
+    for _ in range(3 if quick else 6):
+        t0 = time.perf_counter()
+        np.dot(A, B, out=C)
+        best = max(best, 2 * n**3 / (time.perf_counter() - t0) / 1e9)
+    return best
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_check(sizes, batch, rng):
+    """RSS and minor page faults over ``MEMORY_STEPS`` nnlib training steps after a warm-up."""
+    batches = make_batches(sizes, batch, rng)
+    run = make_nnlib(sizes, batches)
+    run(50)
+    gc.collect()
+    before = rss_bytes()
+    faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    run(MEMORY_STEPS)
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults0
+    gc.collect()
+    after = rss_bytes()
+    return before, after, faults / MEMORY_STEPS
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+def median(xs) -> float:
+    return float(np.median(np.asarray(xs, dtype=float)))
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main(args) -> int:
+    import platform
+
+    have_torch = not args.no_torch
+    if have_torch:
+        try:
+            import torch
+        except ImportError:
+            print("PyTorch is not installed: its column is skipped")
+            have_torch = False
+    have_sklearn = not args.no_sklearn
+    if have_sklearn:
+        try:
+            import sklearn
+        except ImportError:
+            print("scikit-learn is not installed: its column is skipped")
+            have_sklearn = False
+
+    contenders = {"nnlib": make_nnlib}
+    if have_torch:
+        contenders["torch"] = lambda s, b: make_torch(s, b, args.threads)
+    if have_sklearn:
+        contenders["sklearn"] = make_sklearn
+
+    versions = [f"numpy {np.__version__}"]
+    if have_torch:
+        import torch
+
+        versions.append(f"torch {torch.__version__}")
+    if have_sklearn:
+        import sklearn
+
+        versions.append(f"scikit-learn {sklearn.__version__}")
+    print(f"nnlib training throughput, float32, {args.threads} thread(s), "
+          f"{'quick' if args.quick else 'full'} run; Python {platform.python_version()}, "
+          + ", ".join(versions))
+    t_start = time.perf_counter()
+    load0 = os.getloadavg()[0]
+
+    peaks = [matmul_peak(args.quick)]
+    rng = np.random.default_rng(2026)
+    results = []
+    for k, (sizes, batch, target) in enumerate(CONFIGS):
+        results.append((sizes, batch, target, bench_config(sizes, batch, contenders, args, rng)))
+        if k == len(CONFIGS) // 2:
+            peaks.append(matmul_peak(args.quick))
+    peaks.append(matmul_peak(args.quick))
+    peak = max(peaks)  # the best of three measurements spread over the run
+    mems = [(sizes, batch, memory_check(sizes, batch, rng)) for sizes, batch in MEMORY_CONFIGS]
+    load1 = os.getloadavg()[0]
+
+    # the table: best round (median round in brackets) and the ratios of the best rounds
+    names = [n for n in ("nnlib", "torch", "sklearn") if n in contenders]
+    header = f"{'network':<16}{'batch':>6}" + "".join(f"{n + ' ex/s (median)':>26}" for n in names)
+    header += "".join(f"{'nnlib/' + n:>15}{'target':>8}{'':>6}" for n in names[1:])
+    print()
+    print(header)
+    print("-" * len(header))
+    verdicts = []
+    best_nnlib = {}
+    for sizes, batch, target, rates in results:
+        best = {n: max(rates[n]) for n in names}
+        best_nnlib[(sizes, batch)] = best["nnlib"]
+        line = f"{arch_name(sizes):<16}{batch:>6}"
+        line += "".join(f"{f'{best[n]:,.0f} ({median(rates[n]):,.0f})':>26}" for n in names)
+        for n in names[1:]:
+            tgt = target if n == "torch" else SKLEARN_TARGET
+            ratio = best["nnlib"] / best[n]
+            ok = ratio >= tgt
+            line += f"{ratio:>14.2f}x{'>=' + str(tgt):>8}{verdict(ok):>6}"
+            verdicts.append((f"{arch_name(sizes)} batch {batch}: nnlib/{n} {ratio:.2f}x "
+                             f"(target >= {tgt}x)", ok))
+        print(line)
+    print()
+    print("ex/s: training examples per second, best of the interleaved rounds (median round in "
+          "brackets); ratios: of the best rounds.")
+
+    # fraction of the matmul peak
+    flops = 3 * forward_matmul_flops(MNIST) * best_nnlib[(MNIST, PEAK_BATCH)] / 1e9
+    frac = flops / peak
+    print(f"float32 matmul peak (square sgemm, {args.threads} thread(s), best of "
+          f"{', '.join(f'{p:.0f}' for p in peaks)}): {peak:.1f} GFLOP/s; nnlib at "
+          f"{arch_name(MNIST)} batch {PEAK_BATCH}: {flops:.1f} GFLOP/s = {frac:.0%} of peak "
+          f"(target >= {PEAK_TARGET:.0%}) {verdict(frac >= PEAK_TARGET)}")
+    verdicts.append((f"{arch_name(MNIST)} batch {PEAK_BATCH}: {frac:.0%} of the float32 matmul "
+                     f"peak (target >= {PEAK_TARGET:.0%})", frac >= PEAK_TARGET))
+
+    for sizes, batch, (before, after, faults) in mems:
+        growth = after - before
+        ok = growth <= MEMORY_LIMIT
+        print(f"memory, {MEMORY_STEPS} nnlib steps of {arch_name(sizes)} batch {batch}: RSS "
+              f"{before / 2**20:.1f} MiB -> {after / 2**20:.1f} MiB, growth {growth / 1024:+.0f} KiB "
+              f"(limit {MEMORY_LIMIT >> 10} KiB), {faults:.2f} minor page faults/step {verdict(ok)}")
+        verdicts.append((f"{arch_name(sizes)} batch {batch}: RSS growth {growth / 1024:+.0f} KiB "
+                         f"over {MEMORY_STEPS} steps (limit {MEMORY_LIMIT >> 10} KiB)", ok))
+
+    print()
+    n_miss = sum(not ok for _, ok in verdicts)
+    for text, ok in verdicts:
+        print(f"  {verdict(ok)}  {text}")
+    ncpu = os.cpu_count() or 1
+    print(f"{len(verdicts) - n_miss}/{len(verdicts)} targets met; wall time "
+          f"{time.perf_counter() - t_start:.0f} s; load average {load0:.1f} at the start, "
+          f"{load1:.1f} at the end, on {ncpu} CPUs")
+    if max(load0, load1) > ncpu:
+        print("WARNING: the machine was busy with other processes (load average above the CPU "
+              "count): these timings are not representative; run again when it is idle.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(ARGS))
