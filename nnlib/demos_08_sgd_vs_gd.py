@@ -113,7 +113,7 @@ def plot_batch_lr(axes, X, y, batch_size: int, lr: float, n_epochs: int = 10, se
                     xlim=(0, n_epochs * N))
         ax_loss.grid(alpha=0.3)
         ax_loss.legend(fontsize=8)
-        plot_decision_boundary(ax_db, model.predict, X, y, resolution=80,
+        plot_decision_boundary(ax_db, model.predict, X, y, resolution=60,
                                title=f"After {n_epochs} epochs: accuracy {model.accuracy(X, y):.0%}")
     return axes
 
