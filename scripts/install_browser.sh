@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Install the browser the end-to-end test drives: Debian's chromium and chromium-driver.
-# Idempotent: does nothing when /usr/bin/chromium is already there. Never `playwright install`:
+# Install the browser the end-to-end test drives: Debian's chromium and chromium-driver (and a font).
+# Idempotent: does nothing when /usr/bin/chromium and /usr/bin/chromedriver are already there. Never `playwright install`:
 # the test drives this system Chromium through Playwright's executable_path.
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
     echo ">> chromium already installed: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
     exit 0
 fi
@@ -20,7 +20,7 @@ fi
 echo ">> installing chromium and chromium-driver from Debian's packages (about half a minute)"
 export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update -qq
-"${SUDO[@]}" apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null
 if [ ! -x /usr/bin/chromium ]; then
     echo "install_browser.sh: apt-get finished but /usr/bin/chromium is still missing" >&2
     exit 1
