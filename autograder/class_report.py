@@ -44,6 +44,12 @@ def summary_table(journal: dict, assignment: str) -> str:
     mean = sum(totals) / len(totals) if totals else 0.0
     lines.append(f"{len(journal)} students, mean {mean:.2f}/{max_total}, "
                  f"{problems} submission(s) could not be graded")
+    levels = Counter((e.get("recheck") or {}).get("isolation") for e in journal.values()
+                     if not e.get("problem"))
+    if levels:
+        lines.append("re-check isolation: " + ", ".join(f"{k or 'unknown'} ({v})" for k, v in levels.items())
+                     + ("" if set(levels) == {"namespaces"} else
+                        "  [not 'namespaces': student code could read files; grade as root for full isolation]"))
     return "\n".join(lines)
 
 
