@@ -49,7 +49,7 @@ def summary_table(journal: dict, assignment: str) -> str:
     if levels:
         lines.append("re-check isolation: " + ", ".join(f"{k or 'unknown'} ({v})" for k, v in levels.items())
                      + ("" if set(levels) == {"namespaces"} else
-                        "  [not 'namespaces': student code could read files; grade as root for full isolation]"))
+                        "  [not 'namespaces': student code could read files; grade as root]"))
     return "\n".join(lines)
 
 
