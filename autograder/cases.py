@@ -364,7 +364,7 @@ def _iterate_minibatches(rng, hidden):
 
 def _sgd_epoch(rng, hidden):
     out = []
-    for sizes, N, bs, lr in (([3, 4, 1], 10, 4, 0.1), ([2, 3, 2], 6, 1, 0.05), ([2, 5, 1], 8, 8, 0.2)):
+    for sizes, N, bs, lr in (([2, 5, 1], 8, 8, 0.2), ([3, 4, 1], 10, 4, 0.1), ([2, 3, 2], 6, 1, 0.05)):
         X = _normal(rng, (N, sizes[0]))
         y = _normal(rng, (N, sizes[-1])) if sizes[-1] > 1 else _normal(rng, N)
         out.append((f"layers {sizes}, N={N}, batch_size={bs}, lr={lr}",

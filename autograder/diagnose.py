@@ -32,6 +32,7 @@ entry. For hidden cases they never show input or expected values.
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
@@ -446,7 +447,9 @@ def judge(name: str, case: Case, outcome: Outcome) -> CheckResult:
 
     Pure with respect to student code: it runs only the reference and the checks' own code.
     """
-    finding, expected = _find(name, case, outcome)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # nothing the checks compute may reach stderr
+        finding, expected = _find(name, case, outcome)
     if finding is None:
         return CheckResult(True, f"✓ {name}: {case.label}: passed.", None, name, case,
                            outcome.output, expected, hidden=case.hidden)

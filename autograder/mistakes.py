@@ -151,7 +151,7 @@ MISTAKES: dict[str, list[Mistake]] = {
                 lambda sizes, bias=True: nnlib.count_parameters(sizes, False),
                 applies=lambda case: len(case.args) < 2 or case.args[1],
                 hint="each non-input unit has one bias: add sum(layer_sizes[1:])"),
-        Mistake("values", "{leaf} counts a bias for the input layer too",
+        Mistake("values", "{leaf} includes biases for the input layer too",
                 lambda sizes, bias=True: nnlib.count_parameters(sizes, bias) + sizes[0] * bias,
                 hint="only the non-input layers have biases"),
     ],
@@ -221,6 +221,16 @@ MISTAKES: dict[str, list[Mistake]] = {
                 lambda X, y, bs, rng: list(nnlib.iterate_minibatches(X, y, bs, shuffle=False)),
                 hint="order = rng.permutation(N) first, then consecutive slices of that order"),
     ],
+    "sgd_epoch": [
+        Mistake("wrong_sign", "{leaf} moves uphill: the update adds lr * grad instead of "
+                "subtracting it",
+                lambda params, lag, X, y, lr, bs, rng: _sgd_epoch(params, lag, X, y, -lr, bs, rng),
+                hint="gradient descent: W = W - lr * dW, b = b - lr * db"),
+        Mistake("values", "{leaf} looks trained on the examples in their original order: "
+                "the epoch did not shuffle",
+                lambda params, lag, X, y, lr, bs, rng: _sgd_epoch(params, lag, X, y, lr, bs, None),
+                hint="use rng.permutation(N) (or your iterate_minibatches) for the order"),
+    ],
     "hinge_sgd_update": [
         Mistake("values", "{leaf} was updated although the example is outside the margin "
                 "(1 - y z <= 0)",
@@ -266,8 +276,16 @@ def _forward_difference(f, x, h):
     return grad
 
 
-def _pairs(args, *which):
-    return {path: args[i] for path, i in which}
+def _sgd_epoch(params, loss_and_grads, X, y, lr, batch_size, rng):
+    """sgd_epoch with any signed ``lr``, shuffled with ``rng`` (or not at all when it is None)."""
+    order = rng.permutation(len(X)) if rng is not None else np.arange(len(X))
+    losses = []
+    for start in range(0, len(X), batch_size):
+        idx = order[start:start + batch_size]
+        loss, grads = loss_and_grads(params, X[idx], y[idx])
+        params = [(W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(params, grads, strict=True)]
+        losses.append(float(loss))
+    return params, losses
 
 
 #: exercise -> (case args -> {output path: starting value}) for update rules.

@@ -153,6 +153,17 @@ CORPUS = [
         def xor_weights():
             return np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([0.0, -1.0]), np.array([-1.0, 2.0])
     """),
+    W("sgd_epoch", "wrong_sign", "params + lr * grads", """
+        def sgd_epoch(params, loss_and_grads, X, y, lr, batch_size, rng):
+            losses = []
+            order = rng.permutation(len(X))
+            for start in range(0, len(X), batch_size):
+                idx = order[start:start + batch_size]
+                loss, grads = loss_and_grads(params, X[idx], y[idx])
+                params = [(W + lr * dW, b + lr * db) for (W, b), (dW, db) in zip(params, grads)]
+                losses.append(float(loss))
+            return params, losses
+    """),
     # --- missing_activation_derivative -----------------------------------------------------------
     W("mlp_loss_and_grads", "missing_activation_derivative", "backprop without g'(z)", """
         def mlp_loss_and_grads(X, y, params, activation, output):
@@ -232,6 +243,12 @@ CORPUS = [
         def tanh_prime(z):
             return 1 - z ** 2
     """),
+    W("activation_backward", "derivative_of_wrong_quantity", "g'(g(Z)) instead of g'(Z)", """
+        def activation_backward(dA, cache):
+            Z, name = cache
+            g, g_prime = nnlib.get_activation(name)
+            return dA * g_prime(g(Z))
+    """),
     # --- mutates_input -------------------------------------------------------------------------
     W("softmax", "mutates_input", "Z -= max in place", """
         def softmax(Z):
@@ -290,6 +307,10 @@ CORPUS = [
             dZ[np.arange(N), y] -= 1
             return -np.log(P[np.arange(N), y]).mean(), dZ / N
     """),
+    W("neuron_forward", "unstable", "1 / (1 + exp(-z)) overflows for z = -1e3", """
+        def neuron_forward(X, w, b):
+            return 1 / (1 + np.exp(-(X @ w + b)))
+    """),
     # --- wrong_dtype ---------------------------------------------------------------------------
     W("sigmoid_prime", "wrong_dtype", "casts to float64", """
         def sigmoid_prime(z):
@@ -344,6 +365,15 @@ CORPUS = [
             (W1, b1), (W2, b2) = params
             H = 0.5 * (1 + np.tanh((X @ W1.T + b1) / 2))
             return (H @ W2.T)[:, 0] + 0.1
+    """),
+    W("hinge_sgd_update", "values", "updates even outside the margin", """
+        def hinge_sgd_update(w, b, x, y, lr):
+            return w + lr * y * x, b + lr * y
+    """),
+    W("count_parameters", "values", "a bias for the input layer too", """
+        def count_parameters(layer_sizes, bias=True):
+            weights = sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
+            return weights + (sum(layer_sizes) if bias else 0)
     """),
     W("train_xor", "values", "a linear model cannot learn XOR", """
         class Linear:
