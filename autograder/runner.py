@@ -326,7 +326,7 @@ def call(name: str, fn, case: Case, *, timing: bool | None = None) -> Outcome:
     """Run ``fn`` on ``case`` and record what happened (see :class:`Outcome`).
 
     Timing (by default for cases tagged ``"timing"``): one run, with BLAS on one thread; if it
-    took between 50 ms and 0.5 s, two more, keeping the fastest. NumPy's error settings and the
+    took between 50 ms and 0.5 s, four more, keeping the fastest. NumPy's error settings and the
     legacy global RNG are restored and every warning is caught (so nothing reaches stderr).
     """
     outcome = Outcome()
@@ -346,7 +346,7 @@ def call(name: str, fn, case: Case, *, timing: bool | None = None) -> Outcome:
                             best = seconds
                             if 0.05 < seconds < 0.5:  # repeat only where noise could matter
                                 with single_thread():
-                                    for _ in range(2):
+                                    for _ in range(4):
                                         best = min(best, _run_once(name, fn, case, Outcome())[1])
                             outcome.seconds = best
                 except NotImplementedError:

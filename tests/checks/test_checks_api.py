@@ -60,6 +60,23 @@ def test_jupyter_shows_only_the_message(capsys):
     assert "Traceback" not in text and "autograder" not in text and "diagnose.py" not in text
 
 
+def test_jupyter_names_the_line_of_the_students_cell(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.user_ns.update(run_check=run_check, np=np)
+    shell.run_cell("def dense_forward(X, W, b):\n    Z = X @ W + b.T\n    return Z, (X, W)\n")
+    shell.run_cell('run_check("dense_forward", dense_forward)')
+    text = capsys.readouterr().out
+    assert "✗ dense_forward: Z looks computed as X @ W + b" in text  # square first case
+    shell.run_cell("def dense_forward(X, W, b):\n    Z = X @ W.T + b\n    return Z, cache\n")
+    shell.run_cell('run_check("dense_forward", dense_forward)')
+    text = capsys.readouterr().out
+    assert "✗ dense_forward raised NameError: name 'cache' is not defined" in text
+    assert "at line 3 of your code: return Z, cache" in text
+    assert "Traceback" not in text
+
+
 def test_unknown_exercise_lists_the_valid_names():
     with pytest.raises(ValueError, match="unknown exercise 'dense_foward'") as info:
         check("dense_foward", nnlib.dense_forward)
