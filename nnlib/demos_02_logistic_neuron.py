@@ -49,10 +49,9 @@ def plot_activation(ax, name: str = "sigmoid", show: str = "both", z_max: float 
     if show in ("function", "both"):
         ax.plot(z, g(z), lw=2, label=f"{name}: {_FORMULAS.get(name, name)}")
     if show in ("derivative", "both"):
-        ax.plot(z, g_prime(z), lw=2, ls="--", label=f"derivative of {name}")
-        edge = float(g_prime(np.array([z_max]))[0])
-        ax.annotate(f"slope at z = {z_max:g}: {edge:.2g}", xy=(0.02, 0.04), xycoords="axes fraction",
-                    fontsize=8)
+        left, right = (float(v) for v in g_prime(np.array([-z_max, z_max])))
+        ax.plot(z, g_prime(z), lw=2, ls="--",
+                label=f"derivative: {left:.2g} at z = {-z_max:g}, {right:.2g} at z = {z_max:g}")
     ax.axhline(0, color="grey", lw=0.8)
     ax.axvline(0, color="grey", lw=0.8)
     ax.set(title=f"{name} on [{-z_max:g}, {z_max:g}]", xlabel="pre-activation $z$ (unitless)",
@@ -67,8 +66,10 @@ def plot_activations(axes, names=EXPLORER_ACTIVATIONS[:4], z_max: float = 5.0, n
     z = np.linspace(-z_max, z_max, n_points)
     for name in names:
         g, g_prime = get_activation(name)
-        axes[0].plot(z, g(z), lw=2, label=name)
-        axes[1].plot(z, g_prime(z), lw=2, label=name)
+        # ReLU and leaky ReLU coincide for z > 0: draw leaky ReLU dashed so both stay visible.
+        style = {"lw": 2, "ls": "--" if name == "leaky_relu" else "-"}
+        axes[0].plot(z, g(z), label=name, **style)
+        axes[1].plot(z, g_prime(z), label=name, **style)
     for ax, what in zip(axes, ("Activations $g(z)$", "Derivatives $g'(z)$"), strict=True):
         ax.axhline(0, color="grey", lw=0.8)
         ax.set(title=what, xlabel="pre-activation $z$ (unitless)", ylabel="value (unitless)")
