@@ -240,7 +240,7 @@ def bench_config(sizes, batch, contenders, args, rng):
     rounds = args.rounds or (5 if args.quick else 15)
     rates = {name: [] for name in runs}
     names = list(runs)
-    budget = 8.0 if args.quick else 20.0  # seconds; only a very busy machine runs out of it
+    budget = 5.0 if args.quick else 12.0  # seconds; only a very busy machine runs out of it
     t0 = time.perf_counter()
     for r in range(rounds):
         if r >= 3 and time.perf_counter() - t0 > budget:
