@@ -33,8 +33,8 @@ def _cmd_release(args) -> int:
 def _cmd_grade(args) -> int:
     from pathlib import Path
 
-    from .grading import GradingError, grade_class, write_gradebook, write_grades_csv
     from .class_report import summary_table, write_class_report
+    from .grading import GradingError, grade_class, write_gradebook, write_grades_csv
 
     course_dir = Path(args.course_dir).resolve()
     try:
