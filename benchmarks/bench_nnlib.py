@@ -23,7 +23,7 @@ The median round is printed too, to show the noise. The load average is printed 
 the end: with more runnable processes than cores, multi-threaded BLAS and OpenMP runs (all three
 contenders) slow down badly, and the figures say more about the neighbours than about the code.
 
-The script also measures the machine's float32 matmul peak (a large ``sgemm`` on the same threads),
+The script also measures the machine's float32 matmul peak (1024x1024 ``sgemm``, same threads),
 reports nnlib's FLOP rate at batch 256 as a fraction of it (training FLOPs counted as 3x the forward
 matmul FLOPs, ``6 N sum(n_in n_out)``), and checks that 1,000 training steps do not grow the
 process's resident memory (``/proc/self/statm``). Every target gets a PASS or MISS line. The exit
