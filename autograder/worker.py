@@ -21,6 +21,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from .jail import Limits, slot_uid
 from .notebooks import ROOT
 
 KERNEL_NAME = "nncourse-jail"
+KERNEL_UID_OFFSET = 1000
 KERNEL_LIMITS = Limits(cpu_seconds=300, memory_bytes=3 * 1024**3, processes=128)
 
 
@@ -70,7 +72,8 @@ def _kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int) -> Path:
     spec = {
         "hide": [str(p) for p in (ROOT / "solutions", ROOT / ".git", ROOT / "grading", course_dir,
                                   private / "db", private / "submitted", private / "feedback")],
-        "uid": slot_uid(slot) if os.geteuid() == 0 else None,
+        # Not the re-check's uid: the two run at the same time and each is cleaned up by uid.
+        "uid": slot_uid(slot) + KERNEL_UID_OFFSET if os.geteuid() == 0 else None,
         "limits": KERNEL_LIMITS.__dict__,
     }
     kdir = tmp / "kernels" / KERNEL_NAME
@@ -154,15 +157,22 @@ class Worker:
             return
         from .sandbox import recheck
 
-        verdicts, info = recheck(self.assignment, notebook, run_seed=self.run_seed, slot=self.slot,
-                                 hide=[self.course_dir, self.private / "db"],
-                                 stall_seconds=float(os.environ.get("NNCOURSE_STALL_SECONDS", "30")))
-        rows = [{"exercise": v.exercise, "points": v.points, "score": v.score,
-                 "nbgrader_score": None, "overridden": True, "diagnosis": v.diagnosis,
-                 "reason": "nbgrader did not finish", "message": v.message} for v in verdicts]
-        emit({**base, "stage": "recheck", "problem": None, "exercises": rows, "recheck": info,
-              "seconds": time.monotonic() - t0})
+        # The re-check runs in its own process while nbgrader autogrades in this one: both spend
+        # much of their time waiting for a fresh interpreter or kernel, so overlapping them hides
+        # most of the re-check's cost.
+        box: dict = {}
 
+        def run_recheck() -> None:
+            try:
+                box["result"] = recheck(
+                    self.assignment, notebook, run_seed=self.run_seed, slot=self.slot,
+                    hide=[self.course_dir, self.private / "db"],
+                    stall_seconds=float(os.environ.get("NNCOURSE_STALL_SECONDS", "30")))
+            except Exception as exc:  # reported as a failed re-check, never a lost student
+                box["error"] = f"{type(exc).__name__}: {exc}"
+
+        thread = threading.Thread(target=run_recheck)
+        thread.start()
         # nbgrader's own autograde, in the private course folder.
         sub = self.private / "submitted" / student / self.assignment
         sub.mkdir(parents=True, exist_ok=True)
@@ -173,6 +183,20 @@ class Worker:
         except Exception:  # nbgrader's own failure on a hostile notebook
             ok = False
         autograde_seconds = time.monotonic() - t1
+        thread.join()
+        if "error" in box:
+            verdicts, info = [], {"error": box["error"]}
+            rows = [{"exercise": ex.name, "points": ex.points, "score": 0.0, "nbgrader_score": None,
+                     "overridden": True, "diagnosis": "not_graded", "reason": "",
+                     "message": f"{ex.name}: the isolated re-check failed ({box['error']})"}
+                    for ex in exercises]
+        else:
+            verdicts, info = box["result"]
+            rows = [{"exercise": v.exercise, "points": v.points, "score": v.score,
+                     "nbgrader_score": None, "overridden": True, "diagnosis": v.diagnosis,
+                     "reason": "", "message": v.message} for v in verdicts]
+        emit({**base, "stage": "recheck", "problem": None, "exercises": rows, "recheck": info,
+              "seconds": time.monotonic() - t0})
         scores = self.nbgrader_scores(student) if ok else None
         for r in rows:
             nb_score = None if scores is None else scores.get(f"{r['exercise']}_tests")

@@ -1,0 +1,114 @@
+"""Grading speed: plain sequential ``nbgrader autograde`` against ``python -m autograder grade``
+with ``--jobs 1`` and ``--jobs 2``, on the same synthetic class, measured in one run.
+
+    python benchmarks/bench_grading.py [--students 100] [--assignment 01_perceptron]
+
+Prints seconds per submission, the speed-ups, and the re-check's own time as a fraction of
+nbgrader's autograde time (both summed over the class, from the driver's journal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder.notebooks import solution_path  # noqa: E402
+
+
+def make_class(course_dir: Path, assignment: str, n: int) -> None:
+    """n submissions cycling through honest, blank (stubbed) and partly wrong (first answer stubbed)."""
+    sol = nbformat.read(solution_path(assignment), as_version=4)
+    answers = [c for c in sol.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    stub = re.compile(r"### BEGIN SOLUTION.*?### END SOLUTION", re.S)
+    for i in range(n):
+        nb = nbformat.from_dict(json.loads(json.dumps(sol)))
+        kind = i % 3
+        cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        for k, c in enumerate(cells):
+            if kind == 1 or (kind == 2 and k == 0):
+                c.source = stub.sub("raise NotImplementedError()", c.source)
+        d = course_dir / "submitted" / f"s{i:03d}" / assignment
+        d.mkdir(parents=True)
+        nbformat.write(nb, d / f"{assignment}.ipynb")
+    assert answers
+
+
+def env_for(course_dir: Path, release: Path | None = None) -> dict:
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env["NNCOURSE_COURSE_DIR"] = str(course_dir)
+    env.pop("NNCOURSE_GRADEBOOK", None)
+    if release:
+        env["NNCOURSE_RELEASE_DIR"] = str(release)
+    return env
+
+
+def plain_nbgrader(course_dir: Path, assignment: str) -> float:
+    release = course_dir / "release"
+    env = env_for(course_dir, release)
+    nbg = [sys.executable, "-m", "nbgrader"]
+    subprocess.run([*nbg, "generate_assignment", assignment, "--force"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    t0 = time.perf_counter()
+    subprocess.run([*nbg, "autograde", assignment, "--force"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    return time.perf_counter() - t0
+
+
+def driver(course_dir: Path, assignment: str, jobs: int) -> float:
+    state = course_dir / "reports" / ".state" / assignment
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "seed").write_text("20261123")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "autograder", "grade", assignment, "--course-dir",
+                    str(course_dir), "--jobs", str(jobs)], cwd=ROOT, env=env_for(course_dir),
+                   check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", type=int, default=100)
+    ap.add_argument("--assignment", default="01_perceptron")
+    args = ap.parse_args()
+    n, a = args.students, args.assignment
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "base"
+        make_class(base, a, n)
+        runs = {}
+        for name in ("plain", "jobs1", "jobs2"):
+            shutil.copytree(base, Path(tmp) / name)
+        print(f"{n} submissions of {a}; {os.cpu_count()} cores", flush=True)
+        runs["plain nbgrader autograde (sequential)"] = plain_nbgrader(Path(tmp) / "plain", a)
+        runs["autograder grade --jobs 1"] = driver(Path(tmp) / "jobs1", a, 1)
+        runs["autograder grade --jobs 2"] = driver(Path(tmp) / "jobs2", a, 2)
+        for label, seconds in runs.items():
+            print(f"{label:<42} {seconds:8.1f} s  {seconds / n:6.2f} s/submission", flush=True)
+        plain = runs["plain nbgrader autograde (sequential)"]
+        j1, j2 = runs["autograder grade --jobs 1"], runs["autograder grade --jobs 2"]
+        print(f"speed-up --jobs 2 over plain sequential nbgrader: {plain / j2:.2f}x (target >= 1.8x)")
+        print(f"speed-up --jobs 2 over --jobs 1:                 {j1 / j2:.2f}x")
+        journal = [json.loads(p.read_text()) for p in
+                   (Path(tmp) / "jobs1" / "reports" / ".state" / a).glob("*.json")]
+        rc = sum(e.get("recheck", {}).get("seconds", 0.0) for e in journal)
+        ag = sum(e.get("autograde_seconds") or 0.0 for e in journal)
+        print(f"re-check process time / nbgrader autograde time (--jobs 1): {rc / ag:.2f} "
+              "(they overlap; target: re-check adds <= 25%)")
+        print(f"--jobs 1 wall time / plain nbgrader wall time: {j1 / plain:.2f}")
+
+
+if __name__ == "__main__":
+    main()
