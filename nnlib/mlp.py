@@ -107,11 +107,10 @@ def _output_loss(Z_out, y, output: str):
     """Loss of the last layer's pre-activation and the fused delta ``dL/dZ_out``."""
     if output == "softmax":
         return softmax_cross_entropy(Z_out, y)
-    y = np.asarray(y)
-    if y.ndim == 1:
-        y = y.reshape(-1, 1)
+    given = np.asarray(y)
+    y = given.reshape(-1, 1) if given.ndim == 1 else given
     if y.shape != Z_out.shape:
-        raise ValueError(f"targets have shape {np.shape(y)} but the outputs have {Z_out.shape}")
+        raise ValueError(f"targets have shape {given.shape} but the outputs have {Z_out.shape}")
     if output == "sigmoid":
         return binary_cross_entropy_with_logits(Z_out, y)
     return squared_error(Z_out, y)

@@ -46,12 +46,16 @@ def step_decay(lr: float, drop: float = 0.5, every: int = 10) -> Callable[[int],
     check_positive(lr, "lr")
     if not 0 < drop <= 1:
         raise ValueError(f"drop must be in (0, 1], got {drop!r}")
+    if isinstance(every, bool) or int(every) != every or every < 1:
+        raise ValueError(f"every must be a positive integer, got {every!r}")
     return lambda epoch: lr * drop ** (epoch // every)
 
 
 def inverse_time_decay(lr: float, k: float = 0.1) -> Callable[[int], float]:
     """``lr / (1 + k epoch)``: the classic Robbins-Monro style schedule."""
     check_positive(lr, "lr")
+    if not k >= 0:
+        raise ValueError(f"k must be >= 0, got {k!r}")
     return lambda epoch: lr / (1 + k * epoch)
 
 
