@@ -82,12 +82,15 @@ def plot_bump_approximation(ax, name: str = "sine", width: int = 16, steepness: 
 
 
 def approximation_widget(width: int = 16, steepness: float = 80.0, name: str = "sine"):
-    """An ipywidgets ``interactive``: width and steepness sliders (and the target) over the
-    approximation. Returns the widget; display it as the last expression of a cell."""
+    """An ipywidgets ``interactive``: width and steepness sliders over the approximation of the target
+    ``name`` (a key of :data:`nnlib.TARGET_FUNCTIONS`). Returns the widget; display it as the last
+    expression of a cell."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
-    def draw(width, steepness, name):
+    _target(name)
+
+    def draw(width, steepness):
         ax = plt.subplots(figsize=(8, 4))[1]
         plot_bump_approximation(ax, name, width, steepness)
         plt.show()
@@ -98,5 +101,4 @@ def approximation_widget(width: int = 16, steepness: float = 80.0, name: str = "
                                 continuous_update=False),
         steepness=widgets.FloatSlider(value=steepness, min=1.0, max=400.0, step=1.0,
                                       description="steepness", continuous_update=False),
-        name=widgets.Dropdown(options=list(TARGET_FUNCTIONS), value=name, description="target"),
     )
