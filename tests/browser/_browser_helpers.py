@@ -445,18 +445,19 @@ def move_one_control(page, i: int, k: int, view, report: NotebookReport, timeout
         slider = sliders.first
         labels = slider.locator(".widget-label")
         label = labels.first.inner_text() if labels.count() else "?"
-        readout = slider.locator(".widget-readout")
-        old_value = readout.first.inner_text() if readout.count() else None
         handle = slider.locator(".noUi-handle").first
         handle.scroll_into_view_if_needed()
+        value = lambda: handle.get_attribute("aria-valuenow")  # noqa: E731  (noUiSlider's current value)
+        wait_for(lambda: value() not in (None, ""), 10)
+        old_value = value()
         handle.focus()
         handle.press("ArrowRight")
-        time.sleep(0.3)
-        if old_value is not None and readout.first.inner_text() == old_value:  # at its maximum
+        wait_for(lambda: value() != old_value, 5)
+        if value() == old_value:  # at its maximum
             handle.press("ArrowLeft")
-            time.sleep(0.3)
-        new_value = readout.first.inner_text() if readout.count() else None
-        if old_value is not None and new_value == old_value:
+            wait_for(lambda: value() != old_value, 5)
+        new_value = value()
+        if new_value == old_value:
             report.problems.append(f"{where}: the slider {label!r} did not move with the arrow keys")
             return f"{where}: slider {label!r} stuck at {old_value}"
         what = f"slider {label!r} {old_value} -> {new_value}"
