@@ -515,7 +515,8 @@ def open_lab(page, base_url: str, timeout: float = 240.0, workspace: str = "nnco
     page.evaluate("async () => { await window.jupyterapp.restored; }")
 
 
-def run_notebook(page, rel_path: str, variant: str, screenshot: Path, timeout: float = 240.0) -> NotebookReport:
+def run_notebook(page, rel_path: str, variant: str, screenshot: Path,
+                 timeout: float = 240.0) -> NotebookReport:
     """Open ``rel_path`` in the JupyterLab of ``page`` (see :func:`open_lab`), Run All, check the outputs
     and the widgets, take a screenshot, then shut the kernel down and close the tab."""
     report = NotebookReport(variant=variant, notebook=rel_path)
