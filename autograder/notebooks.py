@@ -7,7 +7,9 @@ edit nbgrader metadata by hand. :func:`sync_metadata` derives it:
   that exercise's answer cell (``grade_id = NAME``, editable);
 - a code cell that calls ``grade("NAME", ...)`` becomes its read-only graded cell, worth the
   registry's points (``grade_id = NAME_tests``);
-- every other cell carries no nbgrader metadata; outputs and execution counts are cleared.
+- every other cell carries no nbgrader metadata; outputs and execution counts are cleared;
+- check and graded cells are tagged ``raises-exception``: in a blank copy they raise by design,
+  and JupyterLab's "Run All" must carry on past them to the demos.
 
 :func:`release` then runs ``nbgrader generate_assignment`` into ``course/`` (or another folder).
 """
@@ -32,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_VERSION = 3
 _DEF = re.compile(r"^def (\w+)\(", re.MULTILINE)
 _GRADE = re.compile(r"""\bgrade\(\s*["'](\w+)["']""")
+_CHECK_CALL = re.compile(r"""\b(run_check|grade)\(\s*["']""")
+RAISES = "raises-exception"
 
 
 class NotebookError(ValueError):
@@ -67,6 +71,15 @@ def sync_metadata(assignment: str, root: Path = ROOT, write: bool = True) -> boo
         cell.outputs = []
         cell.execution_count = None
         src = cell.source
+        # Check and graded cells raise in a blank copy by design; the tag lets JupyterLab's
+        # "Run All" carry on past them to the demos (and tells nbval they may raise).
+        tags = [t for t in cell.metadata.get("tags", []) if t != RAISES]
+        if _CHECK_CALL.search(src):
+            tags.append(RAISES)
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
         if "### BEGIN SOLUTION" in src:
             names = [n for n in _DEF.findall(src) if n in exercises]
             if len(names) != 1:
