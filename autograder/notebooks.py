@@ -167,7 +167,7 @@ def release(assignments=ASSIGNMENTS, dest: Path | None = None, root: Path = ROOT
     return dest
 
 
-def execute(path: Path, allow_errors: bool = False, timeout: int = 120, cwd: Path | None = None):
+def execute(path: Path, allow_errors: bool = False, timeout: int = 60, cwd: Path | None = None):
     """Run a notebook top to bottom in a fresh kernel; return ``(executed_nb, seconds)``."""
     import time
 
@@ -189,10 +189,15 @@ def text_outputs(nb) -> list[str]:
     for cell in nb.cells:
         if cell.cell_type != "code" or "NBVAL_IGNORE_OUTPUT" in cell.source:
             continue
+        # Printed text may arrive in chunks that depend on the kernel's flush timing: compare the
+        # text of each stream, joined, not the chunks.
+        streams: dict[str, str] = {}
         for out in cell.get("outputs", []):
             if out.output_type == "stream":
-                texts.append(out.text)
-            elif out.output_type in ("execute_result", "display_data"):
+                streams[out.name] = streams.get(out.name, "") + out.text
+        texts += [f"{name}: {text}" for name, text in sorted(streams.items())]
+        for out in cell.get("outputs", []):
+            if out.output_type in ("execute_result", "display_data"):
                 texts.append(out.get("data", {}).get("text/plain", ""))
             elif out.output_type == "error":
                 texts.append(f"{out.ename}: {out.evalue}")
