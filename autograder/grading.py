@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .exercises import ASSIGNMENTS, exercises_for
-from .notebooks import ROOT, solution_path
+from .notebooks import ROOT, run_entry_point, solution_path
 
 __all__ = ["GradingError", "grade_class", "load_journal", "write_gradebook", "write_grades_csv"]
 
@@ -324,12 +324,9 @@ def _gradebook_main(argv=None) -> None:
 
 def write_gradebook(course_dir: Path, assignment: str) -> None:
     """Write ``DIR/gradebook.db`` from the journal (idempotent), in a separate process."""
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    env.pop("NNCOURSE_GRADEBOOK", None)
-    out = subprocess.run(
-        [sys.executable, "-c", "import autograder.grading as g; g._gradebook_main()",
-         str(course_dir), assignment], cwd=ROOT, env=env, capture_output=True, text=True,
-    )
-    if out.returncode != 0:
-        raise GradingError(f"writing the gradebook failed:\n{out.stderr[-3000:]}")
+    env = {k: v for k, v in os.environ.items() if k != "NNCOURSE_GRADEBOOK"}
+    try:
+        run_entry_point("autograder.grading", "_gradebook_main", [course_dir, assignment],
+                        "writing the gradebook", env=env)
+    except RuntimeError as exc:
+        raise GradingError(str(exc)) from None

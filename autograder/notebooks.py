@@ -130,6 +130,22 @@ def nbgrader_api(course_dir: Path, release_dir: Path | None = None, root: Path =
     return NbGraderAPI(CourseDirectory(config=cfg), config=cfg)
 
 
+def run_entry_point(module: str, function: str, args, what: str, root: Path = ROOT,
+                    env: dict | None = None) -> str:
+    """Run ``module.function()`` with ``args`` as ``sys.argv[1:]`` in a fresh Python (nbgrader
+    reconfigures logging and holds its gradebook open, so it gets a process of its own); return
+    its stdout, or raise ``RuntimeError`` with ``what`` and the end of its stderr."""
+    env = dict(os.environ if env is None else env)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    out = subprocess.run(
+        [sys.executable, "-c", f"import {module} as m; m.{function}()", *map(str, args)],
+        cwd=root, env=env, capture_output=True, text=True,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{out.stderr[-4000:]}")
+    return out.stdout
+
+
 def _release_main(argv=None) -> None:
     """Subprocess entry point of :func:`release`: ``DEST COURSE_DIR ASSIGNMENT...``."""
     dest, course_dir, *assignments = argv if argv is not None else sys.argv[1:]
@@ -152,15 +168,8 @@ def release(assignments=ASSIGNMENTS, dest: Path | None = None, root: Path = ROOT
     if not todo:
         raise NotebookError(f"no solution notebooks to release among {list(assignments)}")
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ)
-        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-        out = subprocess.run(
-            [sys.executable, "-c", "import autograder.notebooks as n; n._release_main()",
-             str(dest), tmp, *todo],
-            cwd=root, env=env, capture_output=True, text=True,
-        )
-        if out.returncode != 0:
-            raise RuntimeError(f"nbgrader generate_assignment failed:\n{out.stderr[-4000:]}")
+        run_entry_point("autograder.notebooks", "_release_main", [str(dest), tmp, *todo],
+                        "nbgrader generate_assignment", root)
     for a in todo:
         for junk in (dest / a).glob(".ipynb_checkpoints"):
             shutil.rmtree(junk)
@@ -247,13 +256,6 @@ def autograde_scores(course_dir: Path, assignment: str, students, root: Path = R
     student, in one nbgrader process; returns ``{student: {grade_id: (score, max)} or None}``."""
     import json
 
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    out = subprocess.run(
-        [sys.executable, "-c", "import autograder.notebooks as n; n._autograde_main()",
-         str(course_dir), assignment, *students],
-        cwd=root, env=env, capture_output=True, text=True,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"nbgrader autograde failed:\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    out = run_entry_point("autograder.notebooks", "_autograde_main",
+                          [str(course_dir), assignment, *students], "nbgrader autograde", root)
+    return json.loads(out.strip().splitlines()[-1])
