@@ -92,9 +92,10 @@ def main() -> None:
         for name in ("plain", "jobs1", "jobs2"):
             shutil.copytree(base, Path(tmp) / name)
         print(f"{n} submissions of {a}; {os.cpu_count()} cores", flush=True)
-        for label, run in (("plain nbgrader autograde (sequential)", lambda: plain_nbgrader(Path(tmp) / "plain", a)),
-                           ("autograder grade --jobs 1", lambda: driver(Path(tmp) / "jobs1", a, 1)),
-                           ("autograder grade --jobs 2", lambda: driver(Path(tmp) / "jobs2", a, 2))):
+        plans = (("plain nbgrader autograde (sequential)", lambda: plain_nbgrader(Path(tmp) / "plain", a)),
+                 ("autograder grade --jobs 1", lambda: driver(Path(tmp) / "jobs1", a, 1)),
+                 ("autograder grade --jobs 2", lambda: driver(Path(tmp) / "jobs2", a, 2)))
+        for label, run in plans:
             seconds = runs[label] = run()
             print(f"{label:<42} {seconds:8.1f} s  {seconds / n:6.2f} s/submission", flush=True)
         plain = runs["plain nbgrader autograde (sequential)"]
