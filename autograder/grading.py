@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .exercises import ASSIGNMENTS, exercises_for
-from .notebooks import ROOT, run_entry_point, solution_path
+from .notebooks import ROOT, child_env, run_entry_point, solution_path
 
 __all__ = ["GradingError", "grade_class", "load_journal", "write_gradebook", "write_grades_csv"]
 
@@ -123,8 +123,7 @@ class _Slot:
         self.lines: queue.Queue = queue.Queue()
 
     def start(self) -> None:
-        env = dict(os.environ)
-        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        env = child_env()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.worker", self.assignment, str(self.course_dir),
              str(self.index), str(self.seed)],
@@ -196,7 +195,9 @@ class _Slot:
         return isinstance(msg, dict) and msg.get("stage") == stage
 
 
-def _failed_entry(assignment: str, student: str, problem: str) -> dict:
+def ungraded_entry(assignment: str, student: str, problem: str) -> dict:
+    """The journal entry of a submission that could not be graded: zero for every exercise,
+    the problem as the reason."""
     return {"student": student, "assignment": assignment, "stage": "done", "problem": problem,
             "exercises": [{"exercise": ex.name, "points": ex.points, "score": 0.0,
                            "nbgrader_score": None, "overridden": False, "diagnosis": "not_graded",
@@ -237,7 +238,7 @@ def grade_class(assignment: str, course_dir, jobs: int | None = None, force: boo
                     return
                 entry = slot.grade(student, timeout)
                 if entry.get("stage") != "done":
-                    entry = _failed_entry(assignment, student, entry.get("problem") or "grading failed")
+                    entry = ungraded_entry(assignment, student, entry.get("problem") or "grading failed")
                 entry["assignment"] = assignment
                 _write_atomic(state / f"{student}.json", json.dumps(entry, indent=1))
                 with lock:

@@ -130,16 +130,22 @@ def nbgrader_api(course_dir: Path, release_dir: Path | None = None, root: Path =
     return NbGraderAPI(CourseDirectory(config=cfg), config=cfg)
 
 
+def child_env(env: dict | None = None) -> dict:
+    """A copy of ``env`` (default: ours) whose PATH starts with this Python's folder, so that the
+    tools nbgrader runs (alembic, jupyter) are the ones of this environment."""
+    env = dict(os.environ if env is None else env)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env
+
+
 def run_entry_point(module: str, function: str, args, what: str, root: Path = ROOT,
                     env: dict | None = None) -> str:
     """Run ``module.function()`` with ``args`` as ``sys.argv[1:]`` in a fresh Python (nbgrader
     reconfigures logging and holds its gradebook open, so it gets a process of its own); return
     its stdout, or raise ``RuntimeError`` with ``what`` and the end of its stderr."""
-    env = dict(os.environ if env is None else env)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     out = subprocess.run(
         [sys.executable, "-c", f"import {module} as m; m.{function}()", *map(str, args)],
-        cwd=root, env=env, capture_output=True, text=True,
+        cwd=root, env=child_env(env), capture_output=True, text=True,
     )
     if out.returncode != 0:
         raise RuntimeError(f"{what} failed:\n{out.stderr[-4000:]}")

@@ -149,10 +149,9 @@ class Worker:
         notebook, problem = validate_submission(self.course_dir, self.assignment, student)
         exercises = exercises_for(self.assignment)
         if problem:
-            rows = [{"exercise": ex.name, "points": ex.points, "score": 0.0, "nbgrader_score": None,
-                     "overridden": False, "diagnosis": "not_graded", "reason": problem,
-                     "message": problem} for ex in exercises]
-            emit({**base, "stage": "done", "problem": problem, "exercises": rows,
+            from .grading import ungraded_entry
+
+            emit({**ungraded_entry(self.assignment, student, problem),
                   "seconds": time.monotonic() - t0})
             return
         from .sandbox import recheck
