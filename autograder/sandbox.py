@@ -7,6 +7,11 @@ only the instructor's set-up cell and the submission's answer cells inside the j
 checked) and judges them here (:func:`autograder.diagnose.judge`). This process never executes
 student code and never unpickles anything the sandbox wrote.
 
+The sandbox process is forked from a fork server (:mod:`autograder.forkserver`) that has already
+imported NumPy, Matplotlib, nnlib and the checks, when the caller runs one (the grading workers
+do); otherwise it is a fresh Python. Either way it starts from trusted code only and jails itself
+before running any of the submission.
+
 If the sandbox stops making progress (an infinite loop, a stalled answer cell) it is killed after
 ``stall_seconds``; if it dies (``os._exit``, a limit), the exercise it was working on fails, and a
 fresh sandbox carries on with the remaining exercises without that answer cell.
@@ -122,11 +127,15 @@ def _judge_exercise(name: str, cases, out: Path) -> Verdict:
     return Verdict(name, points, True, None, f"✓ {name}: all {len(cases)} hidden checks passed.")
 
 
-def _kill(proc: subprocess.Popen, uid: int | None) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+def _kill(proc, uid: int | None) -> None:
+    """Kill a sandbox process (a ``Popen`` or a fork server's ``Child``) and its session."""
+    if isinstance(proc, subprocess.Popen):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    else:
+        proc.kill()  # the fork server kills the child's process group
     proc.wait()
     if uid is not None:
         kill_uid(uid)  # anything the student forked into a session of its own
@@ -139,21 +148,48 @@ def _mpl_config_dir() -> str:
     return str(path)
 
 
-def _launch(job: Path, uid: int | None, stall_seconds: float, total_seconds: float):
-    """Run one sandbox process; return ``(status, seconds)``, status ``ok``/``stalled``/``died``."""
-    env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(job / "out"),
+#: Modules a sandbox fork server imports before forking: what the set-up cells and the sandbox use.
+SANDBOX_PRELOAD = ("numpy", "matplotlib.pyplot", "nnlib", "autograder.checks", "autograder.runner",
+                   "autograder.wire", "autograder.jail", "autograder.sandbox_main")
+
+
+def sandbox_env(home: str = "/nonexistent") -> dict:
+    """The whole environment of a sandbox process (and of its fork server)."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": home,
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde", "PYTHONDONTWRITEBYTECODE": "1",
         "MPLCONFIGDIR": _mpl_config_dir(),
     }
+
+
+def _start(job: Path, err, forkserver: str | None):
+    """The sandbox process for ``job``: forked by ``forkserver`` if it answers, else fresh."""
+    env = sandbox_env(str(job / "out"))
+    if forkserver:
+        from .forkserver import Child
+
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            return Child(forkserver, "autograder.sandbox_main:main", [str(job)], cwd=str(job),
+                         env=env, stdin=null, stdout=null, stderr=err)
+        except OSError:
+            pass  # a fresh Python below: slower, never lost
+        finally:
+            os.close(null)  # the child has its own copy
+    return subprocess.Popen(
+        [sys.executable, "-I", "-m", "autograder.sandbox_main", str(job)],
+        cwd=job, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=err, start_new_session=True,
+    )
+
+
+def _launch(job: Path, uid: int | None, stall_seconds: float, total_seconds: float,
+            forkserver: str | None = None):
+    """Run one sandbox process; return ``(status, seconds)``, status ``ok``/``stalled``/``died``."""
     t0 = time.monotonic()
     with open(job / "stderr.txt", "wb") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "autograder.sandbox_main", str(job)],
-            cwd=job, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=err, start_new_session=True,
-        )
+        proc = _start(job, err, forkserver)
         # Start-up (imports, the set-up cell) is trusted and gets its own, generous, allowance;
         # from the first student cell on, every new file in out/ counts as progress.
         last, seen = time.monotonic(), 0
@@ -174,8 +210,12 @@ def _launch(job: Path, uid: int | None, stall_seconds: float, total_seconds: flo
 
 def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
             hide=(), limits: Limits | None = None, stall_seconds: float = 30.0,
-            total_seconds: float = 300.0, root: Path = ROOT) -> tuple[list[Verdict], dict]:
+            total_seconds: float = 300.0, root: Path = ROOT,
+            forkserver: str | None = None) -> tuple[list[Verdict], dict]:
     """Re-check every exercise of ``assignment`` in ``notebook`` in isolation.
+
+    ``forkserver``: the socket of a fork server started with :data:`SANDBOX_PRELOAD` and
+    :func:`sandbox_env` (see :mod:`autograder.forkserver`), or ``None`` for fresh processes.
 
     Returns the verdicts (notebook order of the registry) and facts about the run
     (isolation level reached, launches, seconds).
@@ -209,7 +249,7 @@ def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
                 "setup": setup, "answers": [{"name": n, "source": answers[n]} for n in todo],
                 "hide": hidden, "uid": uid, "limits": asdict(limits), "twins": twins,
             }))
-            status, seconds = _launch(job, uid, stall_seconds, total_seconds)
+            status, seconds = _launch(job, uid, stall_seconds, total_seconds, forkserver)
             info["launches"] += 1
             info["seconds"] += seconds
             out = job / "out"

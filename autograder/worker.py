@@ -67,20 +67,40 @@ def validate_submission(course_dir: Path, assignment: str, student: str) -> tupl
     return path, None
 
 
-def _kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int) -> Path:
-    """A kernelspec whose kernel runs jailed; returns the folder to put on JUPYTER_PATH."""
+#: Modules the kernels' fork server imports once: what the notebooks' set-up cells import, and
+#: the jailed kernel's own start-up (autograder.kernel_launcher).
+KERNEL_PRELOAD = ("ipykernel.kernelapp", "matplotlib.font_manager", "matplotlib.pyplot",
+                  "matplotlib_inline.backend_inline", "numpy", "nnlib", "nnlib.plot",
+                  "autograder.checks", "autograder.jail", "autograder.kernel_launcher")
+
+
+def _kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int,
+                 forkserver: str | None = None) -> Path:
+    """A kernelspec whose kernel runs jailed; returns the folder to put on JUPYTER_PATH.
+
+    With ``forkserver`` (a socket of a fork server started with :data:`KERNEL_PRELOAD`), the
+    kernel is forked from it through a stand-in process (see :mod:`autograder.forkserver`);
+    otherwise it is a fresh Python.
+    """
     spec = {
         "hide": [str(p) for p in (ROOT / "solutions", ROOT / ".git", ROOT / "grading", course_dir,
-                                  private / "db", private / "submitted", private / "feedback")],
+                                  private / "db", private / "submitted", private / "feedback",
+                                  private / "fork")],
         # Not the re-check's uid: the two run at the same time and each is cleaned up by uid.
         "uid": slot_uid(slot) + KERNEL_UID_OFFSET if os.geteuid() == 0 else None,
         "limits": KERNEL_LIMITS.__dict__,
     }
     kdir = tmp / "kernels" / KERNEL_NAME
     kdir.mkdir(parents=True)
+    if forkserver:
+        from . import forkserver as fs
+
+        start = [sys.executable, "-I", "-S", fs.__file__, "run", forkserver,
+                 "autograder.kernel_launcher:main"]
+    else:
+        start = [sys.executable, "-m", "autograder.kernel_launcher"]
     (kdir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "autograder.kernel_launcher", json.dumps(spec),
-                 "-f", "{connection_file}"],
+        "argv": [*start, json.dumps(spec), "-f", "{connection_file}"],
         "display_name": "Python 3 (nncourse jail)", "language": "python",
     }))
     return tmp
@@ -95,12 +115,16 @@ class Worker:
         # else in here is closed (mode 700).
         self.private = Path(tempfile.mkdtemp(prefix=f"nncourse-worker{slot}-"))
         os.chmod(self.private, 0o711)
-        for sub in ("db", "submitted", "feedback", "release", "jupyter", "runtime"):
+        for sub in ("db", "submitted", "feedback", "release", "jupyter", "runtime", "fork"):
             (self.private / sub).mkdir(mode=0o700)
         self.autograded = self.private / f"autograded-{secrets.token_hex(8)}"
         self.autograded.mkdir(mode=0o711)
-        os.environ["JUPYTER_PATH"] = str(_kernel_spec(self.private / "jupyter", course_dir,
-                                                      self.private, slot))
+        # Two fork servers (see autograder.forkserver): kernels and re-check sandboxes start
+        # with their imports done instead of spending ~1.5 s of CPU on them per submission.
+        self.kernel_server, self.sandbox_server = self._fork_servers()
+        os.environ["JUPYTER_PATH"] = str(_kernel_spec(
+            self.private / "jupyter", course_dir, self.private, slot,
+            self.kernel_server.path if self.kernel_server else None))
         os.environ["JUPYTER_RUNTIME_DIR"] = str(self.private / "runtime")
         os.environ["NNCOURSE_GRADEBOOK"] = f"sqlite:///{self.private / 'db' / 'gradebook.db'}"
         os.environ["NNCOURSE_FEEDBACK"] = str(self.private / "db" / "feedback.json")
@@ -120,6 +144,37 @@ class Worker:
         result = self.api.generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
             raise RuntimeError(f"cannot register {assignment}: {result.get('error')}")
+
+    def _fork_servers(self):
+        """``(kernels, sandboxes)`` fork servers, each ``None`` if it cannot start (then fresh
+        processes are used: slower, same results). ``NNCOURSE_FORKSERVER=0`` turns them off."""
+        if os.environ.get("NNCOURSE_FORKSERVER", "1") == "0":
+            return None, None
+        from .forkserver import ForkServer
+        from .sandbox import SANDBOX_PRELOAD, sandbox_env
+
+        servers = {}
+        for name, preload, env in (("kernel", KERNEL_PRELOAD, None),
+                                   ("sandbox", SANDBOX_PRELOAD, sandbox_env())):
+            try:  # both import at the same time
+                servers[name] = ForkServer(self.private / "fork" / f"{name}.sock", preload,
+                                           env=env, wait=False)
+            except OSError as exc:
+                print(f"worker {self.slot}: no {name} fork server ({exc}); using fresh processes",
+                      file=sys.stderr)
+        for name, server in list(servers.items()):
+            try:
+                server.wait_ready()
+            except RuntimeError as exc:
+                print(f"worker {self.slot}: {exc}; using fresh processes", file=sys.stderr)
+                del servers[name]
+        return servers.get("kernel"), servers.get("sandbox")
+
+    def close(self) -> None:
+        for server in (self.kernel_server, self.sandbox_server):
+            if server is not None:
+                server.stop()
+        shutil.rmtree(self.private, ignore_errors=True)
 
     def nbgrader_scores(self, student: str) -> dict | None:
         from nbgrader.api import Gradebook, MissingEntry
@@ -165,7 +220,8 @@ class Worker:
             try:
                 box["result"] = recheck(
                     self.assignment, notebook, run_seed=self.run_seed, slot=self.slot,
-                    hide=[self.course_dir, self.private / "db"],
+                    hide=[self.course_dir, self.private / "db", self.private / "fork"],
+                    forkserver=self.sandbox_server.path if self.sandbox_server else None,
                     stall_seconds=float(os.environ.get("NNCOURSE_STALL_SECONDS", "30")))
             except Exception as exc:  # reported as a failed re-check, never a lost student
                 box["error"] = f"{type(exc).__name__}: {exc}"
@@ -183,6 +239,7 @@ class Worker:
             ok = False
         autograde_seconds = time.monotonic() - t1
         thread.join()
+        waited = time.monotonic() - t1 - autograde_seconds  # for the re-check, after autograde
         if "error" in box:
             verdicts, info = [], {"error": box["error"]}
             rows = [{"exercise": ex.name, "points": ex.points, "score": 0.0, "nbgrader_score": None,
@@ -213,6 +270,7 @@ class Worker:
             f"\n(Score {r['score']:g}/{r['points']}.)")} for r in rows}
         Path(os.environ["NNCOURSE_FEEDBACK"]).write_text(json.dumps(feedback))
         html = None
+        t2 = time.monotonic()
         if ok:
             self.set_overrides(student, rows)
             try:
@@ -234,6 +292,8 @@ class Worker:
             shutil.rmtree(d / student, ignore_errors=True)
         emit({**base, "stage": "done", "problem": None, "exercises": rows, "recheck": info,
               "nbgrader_ok": ok, "feedback": html, "autograde_seconds": autograde_seconds,
+              "timings": {"before_autograde": t1 - t0, "autograde": autograde_seconds,
+                          "recheck_wait": waited, "feedback": time.monotonic() - t2},
               "seconds": time.monotonic() - t0})
 
 
@@ -249,11 +309,13 @@ def main(argv=None) -> None:
         out.flush()
 
     emit({"stage": "ready"})
-    for line in sys.stdin:
-        student = line.strip()
-        if student:
-            worker.grade(student, emit)
-    shutil.rmtree(worker.private, ignore_errors=True)
+    try:
+        for line in sys.stdin:
+            student = line.strip()
+            if student:
+                worker.grade(student, emit)
+    finally:
+        worker.close()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,418 @@
+"""A fork server: grading processes that start with their imports already done.
+
+A fresh Python that imports NumPy, Matplotlib and IPython's kernel spends about 1.5 s of CPU on
+the imports alone, and grading starts two such processes per submission (nbgrader's kernel and
+the isolated re-check). A fork server imports them once, as trusted code, and then forks a copy
+of itself for each request. The copy runs one entry point, ``module:function(*args)``, with the
+requester's working folder, environment and standard streams, and exits with it: it never
+returns to the server's loop. The server itself never runs anything of a student's; each entry
+point (:mod:`autograder.kernel_launcher`, :mod:`autograder.sandbox_main`) jails itself before
+it touches the submission, exactly as when it is started as a fresh process.
+
+Server::
+
+    python -I -m autograder.forkserver serve SOCKET MODULE[,MODULE...]
+
+Stand-in process (for programs that must start a process of their own, like jupyter_client
+starting a kernel; it imports nothing but the standard library, so it starts in ~20 ms)::
+
+    python -I -S .../autograder/forkserver.py run SOCKET module:function [ARG...]
+
+runs ``function([ARG...])`` in a forked child, forwards the signals it receives to the child and
+exits when the child does, with its exit code (128 + N if a signal N killed it). If the server
+cannot be reached, it runs the same entry point in a fresh Python instead, so grading is slower
+but never lost.
+
+Protocol, one connection per child, over a Unix socket in a folder only the grader can open
+(the server also checks the peer's uid): the client sends a length-prefixed JSON request
+``{"entry", "args", "cwd", "env"}`` with its stdin, stdout and stderr as SCM_RIGHTS; the server
+replies ``{"pid": N}``, then relays ``{"signal": S}`` lines to the child's process group, and
+sends ``{"exit": CODE}`` (Popen's convention: ``-N`` if signal N killed it) when the child ends.
+If the client goes away first, the child's process group is killed: a child never outlives the
+connection that asked for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
+                     signal.SIGUSR1, signal.SIGUSR2)
+_HEADER = struct.Struct("!I")
+
+
+def _send_json(sock: socket.socket, obj) -> None:
+    sock.sendall(json.dumps(obj).encode() + b"\n")
+
+
+# --- the client side ------------------------------------------------------------------------------
+
+class Child:
+    """A process forked by the server at ``socket_path``, with :class:`subprocess.Popen`'s
+    ``pid``, ``returncode``, ``poll``, ``wait``, ``send_signal`` and ``kill``.
+
+    Raises ``OSError`` if the server cannot be reached.
+    """
+
+    def __init__(self, socket_path: str, entry: str, args=(), cwd: str | None = None,
+                 env: dict | None = None, stdin=0, stdout=1, stderr=2):
+        fds = [f if isinstance(f, int) else f.fileno() for f in (stdin, stdout, stderr)]
+        request = json.dumps({"entry": entry, "args": list(args), "cwd": cwd or os.getcwd(),
+                              "env": dict(os.environ if env is None else env)}).encode()
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._sock.settimeout(10)
+            self._sock.connect(str(socket_path))
+            socket.send_fds(self._sock, [_HEADER.pack(len(request)) + request], fds)
+            self._buf = b""
+            reply = self._read_message(block=True)
+            if not reply or "pid" not in reply:
+                raise OSError(f"the fork server did not start {entry}: {reply}")
+        except BaseException:
+            self._sock.close()
+            raise
+        self.pid = int(reply["pid"])
+        self.returncode: int | None = None
+
+    def _read_message(self, block: bool):
+        while b"\n" not in self._buf:
+            self._sock.settimeout(30.0 if block else 0.0)  # blocking reads wait for the pid only
+            try:
+                data = self._sock.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                return None
+            except OSError:
+                data = b""
+            if not data:
+                return {"exit": -signal.SIGKILL}  # the server is gone, and with it the child
+            self._buf += data
+        line, self._buf = self._buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def poll(self) -> int | None:
+        while self.returncode is None:
+            msg = self._read_message(block=False)
+            if msg is None:
+                break
+            if "exit" in msg:
+                self.returncode = int(msg["exit"])
+                self._sock.close()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import select
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(f"fork server child {self.pid}", timeout)
+            select.select([self._sock], [], [], left)  # until the server says something
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is None:
+            try:
+                _send_json(self._sock, {"signal": int(sig)})
+            except OSError:
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def run(socket_path: str, entry: str, argv: list[str]) -> None:
+    """The stand-in process: ``entry(argv)`` in a forked child, or in a fresh Python if the
+    server cannot be reached; exits with the child's exit code."""
+    try:
+        child = Child(socket_path, entry, [argv])
+    except OSError as exc:
+        print(f"forkserver: {exc}; starting {entry} in a fresh Python instead", file=sys.stderr)
+        module, function = entry.split(":")
+        code = f"import sys, {module} as m; m.{function}(sys.argv[1:])"
+        os.execv(sys.executable, [sys.executable, "-I", "-c", code, *argv])
+    for sig in FORWARDED_SIGNALS:
+        signal.signal(sig, lambda s, frame: child.send_signal(s))
+    code = child.wait()
+    os._exit(code if code >= 0 else 128 - code)
+
+
+# --- the server side ------------------------------------------------------------------------------
+
+def _exit_code(status: int) -> int:
+    return os.waitstatus_to_exitcode(status)
+
+
+#: Signals the server handles itself (blocked while it forks).
+_HANDLED = {signal.SIGCHLD, signal.SIGTERM}
+
+
+def _child_main(conn, request, fds, close, mask) -> None:
+    """In the forked child: become the requested process, run the entry point, exit."""
+    code = 1
+    try:
+        os.setsid()
+        signal.set_wakeup_fd(-1)
+        for sig in _HANDLED:
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # pending signals act from here on
+        for obj in close:  # the server's sockets, pipe and selector: through their objects, so
+            obj.close()    # that a later garbage collection cannot close a reused descriptor
+        conn.close()
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        for fd in fds:
+            if fd > 2:
+                os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        module, function = request["entry"].split(":")
+        import importlib
+
+        fn = getattr(importlib.import_module(module), function)
+        fn(*request["args"])
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(code)
+
+
+def _recv_request(conn: socket.socket):
+    conn.settimeout(10)
+    data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 16, 3)
+    if len(fds) != 3 or len(data) < _HEADER.size:
+        for fd in fds:
+            os.close(fd)
+        raise ValueError("a request needs a JSON header and three file descriptors")
+    (length,) = _HEADER.unpack(data[:_HEADER.size])
+    data = data[_HEADER.size:]
+    while len(data) < length:
+        more = conn.recv(length - len(data))
+        if not more:
+            break
+        data += more
+    try:
+        return json.loads(data[:length]), fds
+    except ValueError:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
+def _set_parent_death_signal(sig: int) -> None:
+    """Linux: receive ``sig`` when the process that started us dies (best effort)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def serve(socket_path: str, preload: list[str]) -> None:
+    """Import ``preload``, then fork a child for every request on ``socket_path`` until SIGTERM
+    or the death of the process that started the server."""
+    import importlib
+
+    parent = os.getppid()
+    _set_parent_death_signal(signal.SIGTERM)
+    for module in preload:
+        importlib.import_module(module)
+    if os.getppid() != parent:  # our parent died while we imported
+        return
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if os.path.exists(socket_path):
+        os.unlink(socket_path)
+    listener.bind(socket_path)
+    os.chmod(socket_path, 0o600)
+    listener.listen(16)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    stopping = []
+    signal.signal(signal.SIGCHLD, lambda *a: None)
+    signal.signal(signal.SIGTERM, lambda *a: stopping.append(True))
+    wake = os.fdopen(wake_r, "rb", buffering=0)
+    wake_wfile = os.fdopen(wake_w, "wb", buffering=0)
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ, "accept")
+    sel.register(wake, selectors.EVENT_READ, "wake")
+    children: dict[int, socket.socket] = {}  # pid -> its client's connection
+    by_conn: dict[socket.socket, int] = {}
+    bufs: dict[socket.socket, bytes] = {}
+    print("ready", flush=True)
+
+    def killpg(pid: int, sig: int) -> None:
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def forget(conn: socket.socket) -> None:
+        by_conn.pop(conn, None)
+        bufs.pop(conn, None)
+        try:
+            sel.unregister(conn)
+        except (KeyError, ValueError):
+            pass
+        conn.close()
+
+    while not stopping:
+        for key, _events in sel.select(timeout=1.0):
+            if key.data == "accept":
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    continue
+                try:
+                    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                            struct.calcsize("3i"))
+                    _pid, uid, _gid = struct.unpack("3i", creds)
+                    if uid != os.getuid():
+                        raise PermissionError(f"uid {uid} may not use this fork server")
+                    request, fds = _recv_request(conn)
+                except (OSError, ValueError) as exc:
+                    print(f"forkserver: refused a request: {exc}", file=sys.stderr, flush=True)
+                    conn.close()
+                    continue
+                # Signals stay blocked across the fork until the child has reset our handlers:
+                # a SIGTERM sent to a brand-new child must kill it, not stop a copy of this loop.
+                mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)
+                pid = os.fork()
+                if pid == 0:
+                    _child_main(conn, request, fds, [listener, wake, wake_wfile, sel, *by_conn],
+                                mask)
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                for fd in fds:
+                    os.close(fd)
+                children[pid] = conn
+                by_conn[conn] = pid
+                bufs[conn] = b""
+                try:
+                    conn.settimeout(None)
+                    _send_json(conn, {"pid": pid})
+                    sel.register(conn, selectors.EVENT_READ, "client")
+                except OSError:
+                    killpg(pid, signal.SIGKILL)
+            elif key.data == "wake":
+                wake.read(512)
+            else:
+                conn = key.fileobj
+                try:
+                    data = conn.recv(4096)
+                except OSError:
+                    data = b""
+                pid = by_conn.get(conn)
+                if not data:  # the client is gone: so is its child
+                    if pid is not None:
+                        killpg(pid, signal.SIGKILL)
+                        children[pid] = None
+                    forget(conn)
+                    continue
+                bufs[conn] += data
+                while b"\n" in bufs[conn]:
+                    line, bufs[conn] = bufs[conn].split(b"\n", 1)
+                    try:
+                        sig = int(json.loads(line)["signal"])
+                    except (ValueError, KeyError, TypeError):
+                        continue
+                    if pid is not None:
+                        killpg(pid, sig)
+        while children:  # reap every child that has ended
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            conn = children.pop(pid, None)
+            if conn is not None:
+                try:
+                    _send_json(conn, {"exit": _exit_code(status)})
+                except OSError:
+                    pass
+                forget(conn)
+    for pid in list(children):
+        killpg(pid, signal.SIGKILL)
+    listener.close()
+    try:
+        os.unlink(socket_path)
+    except OSError:
+        pass
+
+
+class ForkServer:
+    """Start a fork server for ``preload`` at ``socket_path`` (its folder must exist and be
+    closed to other users); ``wait_ready()`` (called by the constructor unless ``wait=False``)
+    waits until it accepts requests; ``stop()`` ends it and its children."""
+
+    def __init__(self, socket_path, preload, env: dict | None = None, stderr=None,
+                 wait: bool = True):
+        self.path = str(socket_path)
+        self.preload = list(preload)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-m", "autograder.forkserver", "serve", self.path,
+             ",".join(preload)],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        )
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Return once the server is ready; raise ``RuntimeError`` if it died instead."""
+        if self.proc.stdout.readline().strip() != b"ready":
+            self.stop()
+            raise RuntimeError(f"the fork server for {', '.join(self.preload)} did not start")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) >= 3 and argv[0] == "serve":
+        serve(argv[1], [m for m in argv[2].split(",") if m])
+    elif len(argv) >= 3 and argv[0] == "run":
+        run(argv[1], argv[2], argv[3:])
+    else:
+        sys.exit("usage: forkserver.py serve SOCKET MODULES | run SOCKET module:function [ARG...]")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
