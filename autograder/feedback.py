@@ -49,3 +49,50 @@ class RedactGradedCells(Preprocessor):
             text = v["feedback"] if v else "This cell was graded by the isolated re-check."
             cell.outputs = [{"output_type": "stream", "name": "stdout", "text": text + "\n"}]
         return nb, resources
+
+
+# --- speed: compile nbconvert's templates once per process ------------------------------------------
+
+class _MemoryBytecodeCache:
+    """A Jinja bytecode cache in memory (built lazily: jinja2 is imported by nbconvert)."""
+
+    def __new__(cls):
+        import jinja2
+
+        class Cache(jinja2.BytecodeCache):
+            def __init__(self):
+                self.store: dict[str, bytes] = {}
+
+            def load_bytecode(self, bucket):
+                code = self.store.get(bucket.key)
+                if code is not None:
+                    bucket.bytecode_from_string(code)  # ignored if the source has changed
+
+            def dump_bytecode(self, bucket):
+                self.store[bucket.key] = bucket.bytecode_to_string()
+
+        return Cache()
+
+
+def reuse_compiled_templates() -> None:
+    """Share one Jinja bytecode cache among all of nbconvert's exporters in this process.
+
+    nbgrader makes a new HTML exporter for each student's feedback, and each new exporter
+    compiles nbconvert's templates again (about 0.3 s of CPU per student here). With a shared
+    bytecode cache they are compiled once; Jinja checks each template's source against the
+    cached entry, so an edited template is recompiled. The HTML is the same (tested).
+    """
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    if getattr(TemplateExporter._create_environment, "nncourse", False):
+        return
+    original = TemplateExporter._create_environment
+    cache = _MemoryBytecodeCache()
+
+    def create_environment(self):
+        env = original(self)
+        env.bytecode_cache = cache
+        return env
+
+    create_environment.nncourse = True
+    TemplateExporter._create_environment = create_environment

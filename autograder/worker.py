@@ -69,7 +69,8 @@ def validate_submission(course_dir: Path, assignment: str, student: str) -> tupl
 
 #: Modules the kernels' fork server imports once: what the notebooks' set-up cells import, and
 #: the jailed kernel's own start-up (autograder.kernel_launcher).
-KERNEL_PRELOAD = ("ipykernel.kernelapp", "matplotlib.font_manager", "matplotlib.pyplot",
+KERNEL_PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "sqlite3",
+                  "matplotlib.font_manager", "matplotlib.pyplot",
                   "matplotlib_inline.backend_inline", "numpy", "nnlib", "nnlib.plot",
                   "autograder.checks", "autograder.jail", "autograder.kernel_launcher")
 
@@ -128,8 +129,10 @@ class Worker:
         os.environ["JUPYTER_RUNTIME_DIR"] = str(self.private / "runtime")
         os.environ["NNCOURSE_GRADEBOOK"] = f"sqlite:///{self.private / 'db' / 'gradebook.db'}"
         os.environ["NNCOURSE_FEEDBACK"] = str(self.private / "db" / "feedback.json")
+        from .feedback import reuse_compiled_templates
         from .notebooks import nbgrader_api
 
+        reuse_compiled_templates()
         self.api = nbgrader_api(self.private, self.private / "release", overrides={
             "CourseDirectory": {"autograded_directory": str(self.autograded)},
             "Execute": {"kernel_name": KERNEL_NAME,

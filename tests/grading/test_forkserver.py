@@ -1,5 +1,5 @@
 """The fork server that starts grading kernels and re-check sandboxes with their imports done
-(:mod:`autograder.forkserver`), and nbgrader's gradebook stamp computed in-process."""
+(:mod:`autograder.forkserver`)."""
 
 from __future__ import annotations
 
@@ -161,19 +161,3 @@ def test_other_users_cannot_use_the_server(server):
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-
-
-def test_alembic_head_in_process_equals_nbgrader_own():
-    import nbgrader.api
-
-    from autograder.notebooks import _use_inprocess_alembic_head, alembic_head
-
-    original = nbgrader.api.get_alembic_version
-    if getattr(original, "nncourse", False):
-        pytest.skip("nbgrader.api was already patched in this process")
-    try:
-        assert alembic_head() == original()  # original: nbgrader runs `alembic heads`
-        _use_inprocess_alembic_head()
-        assert nbgrader.api.get_alembic_version() == original()
-    finally:
-        nbgrader.api.get_alembic_version = original
