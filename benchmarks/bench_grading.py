@@ -109,6 +109,14 @@ def main() -> None:
         print(f"re-check process time / nbgrader autograde time (--jobs 1): {rc / ag:.2f} "
               "(they overlap; target: re-check adds <= 25%)")
         print(f"--jobs 1 wall time / plain nbgrader wall time: {j1 / plain:.2f}")
+        phases: dict[str, float] = {}
+        for e in journal:
+            for k, v in (e.get("timings") or {}).items():
+                phases[k] = phases.get(k, 0.0) + v
+        if phases:
+            print("mean seconds per submission in a --jobs 1 worker: " + ", ".join(
+                f"{k} {v / max(len(journal), 1):.2f}" for k, v in phases.items())
+                + f", re-check (overlapping autograde) {rc / max(len(journal), 1):.2f}")
 
 
 if __name__ == "__main__":
