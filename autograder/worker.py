@@ -150,8 +150,13 @@ class Worker:
 
     def _fork_servers(self):
         """``(kernels, sandboxes)`` fork servers, each ``None`` if it cannot start (then fresh
-        processes are used: slower, same results). ``NNCOURSE_FORKSERVER=0`` turns them off."""
-        if os.environ.get("NNCOURSE_FORKSERVER", "1") == "0":
+        processes are used: slower, same results). ``NNCOURSE_FORKSERVER=0`` turns them off.
+
+        Only when running as root: the servers' sockets are then closed to the jailed uids. Without
+        root, a kernel runs as the grader's own uid and could ask a server for a process without
+        the resource limits, which are all the isolation there is in that mode.
+        """
+        if os.environ.get("NNCOURSE_FORKSERVER", "1") == "0" or os.geteuid() != 0:
             return None, None
         from .forkserver import ForkServer
         from .sandbox import SANDBOX_PRELOAD, sandbox_env
