@@ -19,8 +19,9 @@ Timing: each contender runs chunks of steps sized to take about the same wall ti
 take turns chunk by chunk (the order rotating every round), so a noisy neighbour slows them all
 alike. Before each chunk the script waits until the previous chunk's BLAS/OpenMP worker threads
 have stopped spinning (``settle``): they share one process, and a contender must not share its
-cores with another's idle-but-spinning threads. A throughput is the best round's examples per second (as ``timeit`` advises: the fastest
-round is the one least disturbed by other processes), and a ratio is the ratio of the best rounds.
+cores with another's idle-but-spinning threads. A throughput is the best round's examples per
+second (as ``timeit`` advises: the fastest round is the one least disturbed by other processes),
+and a ratio is the ratio of the best rounds.
 The median round is printed too, to show the noise. The load average is printed at the start and
 the end: with more runnable processes than cores, multi-threaded BLAS and OpenMP runs (all three
 contenders) slow down badly, and the figures say more about the neighbours than about the code.
