@@ -38,7 +38,7 @@ __all__ = [
 #: Seed of the visible checks (it is in the notebooks; hidden checks use another one).
 PUBLIC_SEED = 2026
 
-TIMING_N = 10_000   # rows of the timing case: a per-example Python loop takes > 100 ms here
+TIMING_N = 10_000   # rows of the timing case: a per-example Python loop takes 30-100 ms here
 TIMING_N_MLP = 2_000  # the same for whole networks (a per-example loop costs ~0.5 ms a row)
 
 F32 = np.float32
