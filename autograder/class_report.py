@@ -8,9 +8,15 @@ import io
 from collections import Counter
 from pathlib import Path
 
+from .diagnose import CODE_MEANINGS
 from .exercises import exercises_for
 
 __all__ = ["summary_table", "write_class_report"]
+
+#: The journal's code for an exercise of a submission that could not be graded at all (broken or
+#: missing notebook): not a mistake in the student's code, so never the "most common mistake".
+NOT_GRADED = "not_graded"
+MEANINGS = {**CODE_MEANINGS, NOT_GRADED: "the submission could not be graded (see the last table)"}
 
 
 def _totals(journal: dict) -> dict[str, float]:
@@ -35,7 +41,7 @@ def summary_table(journal: dict, assignment: str) -> str:
     for ex, n, passed, codes, overrides in _per_exercise(journal, assignment):
         rows = [r for e in journal.values() for r in e["exercises"] if r["exercise"] == ex.name]
         mean = sum(r["score"] for r in rows) / n if n else 0.0
-        mistakes = [(c, k) for c, k in codes.most_common() if c != "passed"]
+        mistakes = [(c, k) for c, k in codes.most_common() if c not in ("passed", NOT_GRADED)]
         common = f"{mistakes[0][0]} ({mistakes[0][1]})" if mistakes else "-"
         lines.append(f"{ex.name:<24} {passed:>4}/{n:<4} {mean:6.2f} {ex.points:>4} {overrides:>9}  {common}")
     totals = list(_totals(journal).values())
@@ -66,6 +72,7 @@ def write_class_report(course_dir: Path, journal: dict, assignment: str) -> Path
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     stats = _per_exercise(journal, assignment)
     max_total = sum(ex.points for ex in exercises_for(assignment))
@@ -74,6 +81,7 @@ def write_class_report(course_dir: Path, journal: dict, assignment: str) -> Path
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.hist(totals, bins=range(0, max_total + 2), align="left", color="tab:blue", edgecolor="k")
     ax.set(title=f"{assignment}: total scores", xlabel="score (points)", ylabel="students (count)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     score_png = _png(fig)
     plt.close(fig)
 
@@ -95,6 +103,7 @@ def write_class_report(course_dir: Path, journal: dict, assignment: str) -> Path
         ax.barh(names, counts, left=left, label=code, color=cmap(k % 20))
         left = [a + b for a, b in zip(left, counts, strict=True)]
     ax.set(title="Diagnoses per exercise (what went wrong)", xlabel="submissions (count)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.invert_yaxis()
     if codes:
         ax.legend(fontsize=7, loc="lower right")
@@ -105,6 +114,8 @@ def write_class_report(course_dir: Path, journal: dict, assignment: str) -> Path
         f"<tr><td>{html.escape(ex.name)}</td><td>{p}/{n}</td><td>{ov}</td><td>"
         + ", ".join(f"{html.escape(c)}: {k}" for c, k in cs.most_common() if c != "passed")
         + "</td></tr>" for ex, n, p, cs, ov in stats)
+    glossary = "".join(f"<tr><td>{html.escape(c)}</td><td>{html.escape(MEANINGS.get(c, ''))}</td></tr>"
+                       for c in codes)
     problems = "".join(
         f"<tr><td>{html.escape(s)}</td><td>{html.escape(e['problem'])}</td></tr>"
         for s, e in sorted(journal.items()) if e.get("problem"))
@@ -119,6 +130,8 @@ td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}</style>
 <h2>What went wrong</h2><img alt="diagnoses per exercise" src="data:image/png;base64,{diag_png}">
 <table><tr><th>exercise</th><th>passed</th><th>re-check overrode nbgrader</th><th>diagnoses</th></tr>
 {rows}</table>
+<h3>What the diagnoses mean</h3>
+<table><tr><th>diagnosis</th><th>meaning</th></tr>{glossary or '<tr><td colspan=2>none</td></tr>'}</table>
 <h2>Submissions that could not be graded</h2>
 <table><tr><th>student</th><th>problem</th></tr>{problems or '<tr><td colspan=2>none</td></tr>'}</table>
 </body></html>"""

@@ -4,26 +4,7 @@
 :class:`~autograder.runner.Outcome` (possibly produced in a sandbox), computes the reference output
 in this process, and walks the catalogue below in order, reporting the first diagnosis that fits.
 
-=============================  =================================================================
-code                           meaning
-=============================  =================================================================
-not_implemented                raises NotImplementedError (the stub) or returns None
-exception                      any other error: its type, message and the student's own line
-wrong_type                     the result is not the right kind of thing (tuple arity, model...)
-mutates_input                  an input array was changed in place
-wrong_shape                    an output has the wrong shape (expected vs got)
-transposed                     an output is the transpose of the expected one
-bias_grad_not_reduced          a bias gradient kept the batch axis: (N, n_out) for (n_out,)
-not_finite                     NaN or inf where the reference is finite (and where)
-unstable                       right on small inputs, NaN/inf/overflow warnings on large ones
-missing_activation_derivative  a backward pass without the factor g'(z)
-derivative_of_wrong_quantity   g'(a) where g'(z) was meant (e.g. a(1-a) of a = sigma(z) twice)
-wrong_sign                     the negative of the expected output (or of the expected update)
-off_by_batch_size              N times too large or too small (sum vs mean over the batch)
-values                         none of the above: first differing entry, expected vs got
-wrong_dtype                    float32 in, float64 out
-too_slow                       > 20x slower than the vectorised reference and > 10 ms (best of 5)
-=============================  =================================================================
+The diagnosis codes and their meaning are :data:`CODE_MEANINGS`, in the order they are tried.
 
 Messages name the exercise, the case and its input shapes, the output and the first differing
 entry. For hidden cases they never show input or expected values.
@@ -57,15 +38,30 @@ from .runner import (
 )
 from .wire import Case, resolve
 
-__all__ = ["CODES", "CheckResult", "Finding", "Mistake", "conforms", "describe_inputs", "judge",
-           "reference_output"]
+__all__ = ["CODES", "CODE_MEANINGS", "CheckResult", "Finding", "Mistake", "conforms", "describe_inputs",
+           "judge", "reference_output"]
 
-CODES = (
-    "not_implemented", "exception", "wrong_type", "mutates_input", "wrong_shape", "transposed",
-    "bias_grad_not_reduced", "not_finite", "unstable", "missing_activation_derivative",
-    "derivative_of_wrong_quantity", "wrong_sign", "off_by_batch_size", "values", "wrong_dtype",
-    "too_slow",
-)
+#: Every diagnosis, in the order the catalogue tries them, with what it means (the class report
+#: prints these for the instructor).
+CODE_MEANINGS = {
+    "not_implemented": "raises NotImplementedError (the stub) or returns None",
+    "exception": "any other error: its type, message and the student's own line",
+    "wrong_type": "the result is not the right kind of thing (tuple arity, model...)",
+    "mutates_input": "an input array was changed in place",
+    "wrong_shape": "an output has the wrong shape (expected vs got)",
+    "transposed": "an output is the transpose of the expected one",
+    "bias_grad_not_reduced": "a bias gradient kept the batch axis: (N, n_out) for (n_out,)",
+    "not_finite": "NaN or inf where the reference is finite (and where)",
+    "unstable": "right on small inputs, NaN/inf/overflow warnings on large ones",
+    "missing_activation_derivative": "a backward pass without the factor g'(z)",
+    "derivative_of_wrong_quantity": "g'(a) where g'(z) was meant (e.g. a(1-a) of a = sigma(z) twice)",
+    "wrong_sign": "the negative of the expected output (or of the expected update)",
+    "off_by_batch_size": "N times too large or too small (sum vs mean over the batch)",
+    "values": "none of the above: first differing entry, expected vs got",
+    "wrong_dtype": "float32 in, float64 out",
+    "too_slow": "> 20x slower than the vectorised reference and > 10 ms (best of 5)",
+}
+CODES = tuple(CODE_MEANINGS)
 
 SLOW_RATIO = 20.0      # too_slow: this many times slower than the reference, and slower than
                        # runner.SLOW_SECONDS (the fastest of five runs)
