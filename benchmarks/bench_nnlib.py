@@ -251,8 +251,8 @@ def make_sklearn(sizes, batches):
 
 # --- timing ---------------------------------------------------------------------------------------
 
-def settle(max_wait: float = 1.0) -> float:
-    """Wait until this process's idle thread pools stop spinning; return the seconds waited.
+def settle(max_wait: float = 1.0) -> None:
+    """Wait (at most ``max_wait`` seconds) until this process's idle thread pools stop spinning.
 
     After a burst of calls, BLAS and OpenMP worker threads busy-wait for more work before they
     sleep: measured here, NumPy's OpenBLAS spins for ~0.1 s (scikit-learn's SciPy brings a second
@@ -267,8 +267,7 @@ def settle(max_wait: float = 1.0) -> float:
         c0 = time.process_time()
         time.sleep(0.02)
         if time.process_time() - c0 < 0.002:
-            break
-    return time.perf_counter() - t0
+            return
 
 
 def time_chunk(run, n: int) -> float:
