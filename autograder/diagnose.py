@@ -414,7 +414,7 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
         ratio = outcome.seconds / max(ref, 1e-9)
         if ratio > SLOW_RATIO:
             N = batch_size(case) or 0
-            return Finding("too_slow", f"{name} took {outcome.seconds:.2f} s on a batch of {N} "
+            return Finding("too_slow", f"{name} took {outcome.seconds * 1e3:.0f} ms on a batch of {N} "
                            f"examples, {ratio:.0f}x longer than the vectorised reference "
                            f"({ref * 1e3:.1f} ms): it looks like a Python loop over the examples",
                            hint="replace the Python loop over examples by whole-array NumPy "
