@@ -10,12 +10,11 @@ from pathlib import Path
 
 from .diagnose import CODE_MEANINGS
 from .exercises import exercises_for
+from .grading import NOT_GRADED
 
 __all__ = ["summary_table", "write_class_report"]
 
-#: The journal's code for an exercise of a submission that could not be graded at all (broken or
-#: missing notebook): not a mistake in the student's code, so never the "most common mistake".
-NOT_GRADED = "not_graded"
+# NOT_GRADED is never the "most common mistake": the submission has its own line in the report
 MEANINGS = {**CODE_MEANINGS, NOT_GRADED: "the submission could not be graded (see the last table)"}
 
 

@@ -34,6 +34,11 @@ CSV_FIELDS = ["student", "assignment", "exercise", "score", "max_score", "nbgrad
               "overridden", "reason", "diagnosis"]
 
 
+#: The diagnosis recorded for every exercise of a submission that could not be graded (a broken or
+#: missing notebook, a failed re-check): not a mistake in the student's code.
+NOT_GRADED = "not_graded"
+
+
 class GradingError(RuntimeError):
     """The grading run cannot start (bad assignment, course directory without submissions...)."""
 
@@ -200,7 +205,7 @@ def ungraded_entry(assignment: str, student: str, problem: str) -> dict:
     the problem as the reason."""
     return {"student": student, "assignment": assignment, "stage": "done", "problem": problem,
             "exercises": [{"exercise": ex.name, "points": ex.points, "score": 0.0,
-                           "nbgrader_score": None, "overridden": False, "diagnosis": "not_graded",
+                           "nbgrader_score": None, "overridden": False, "diagnosis": NOT_GRADED,
                            "reason": problem, "message": problem}
                           for ex in exercises_for(assignment)]}
 

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from .exercises import exercises_for
+from .grading import NOT_GRADED
 from .jail import Limits, slot_uid
 from .notebooks import ROOT
 
@@ -251,7 +252,7 @@ class Worker:
         if "error" in box:
             verdicts, info = [], {"error": box["error"]}
             rows = [{"exercise": ex.name, "points": ex.points, "score": 0.0, "nbgrader_score": None,
-                     "overridden": True, "diagnosis": "not_graded", "reason": "",
+                     "overridden": True, "diagnosis": NOT_GRADED, "reason": "",
                      "message": f"{ex.name}: the isolated re-check failed ({box['error']})"}
                     for ex in exercises]
         else:
