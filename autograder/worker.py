@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .exercises import exercises_for
 from .grading import NOT_GRADED
-from .jail import Limits, slot_uid
+from .jail import Limits, kill_uid, slot_uid
 from .notebooks import ROOT
 
 KERNEL_NAME = "nncourse-jail"
@@ -76,6 +76,13 @@ KERNEL_PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshe
                   "autograder.checks", "autograder.jail", "autograder.kernel_launcher")
 
 
+def kernel_uid(slot: int) -> int | None:
+    """The uid the jailed kernels of worker ``slot`` run as (``None`` without root: the grader's).
+
+    Not the re-check's uid: the two run at the same time and each is cleaned up by uid."""
+    return slot_uid(slot) + KERNEL_UID_OFFSET if os.geteuid() == 0 else None
+
+
 def _kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int,
                  forkserver: str | None = None) -> Path:
     """A kernelspec whose kernel runs jailed; returns the folder to put on JUPYTER_PATH.
@@ -88,8 +95,7 @@ def _kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int,
         "hide": [str(p) for p in (ROOT / "solutions", ROOT / ".git", ROOT / "grading", course_dir,
                                   private / "db", private / "submitted", private / "feedback",
                                   private / "fork")],
-        # Not the re-check's uid: the two run at the same time and each is cleaned up by uid.
-        "uid": slot_uid(slot) + KERNEL_UID_OFFSET if os.geteuid() == 0 else None,
+        "uid": kernel_uid(slot),
         "limits": KERNEL_LIMITS.__dict__,
     }
     kdir = tmp / "kernels" / KERNEL_NAME
@@ -179,6 +185,17 @@ class Worker:
                 del servers[name]
         return servers.get("kernel"), servers.get("sandbox")
 
+    def _reap_kernel_leftovers(self) -> None:
+        """Kill whatever a submission's kernel left behind under this slot's kernel uid.
+
+        nbgrader stops the kernel, not what its code forked: a fork bomb's sleeping children
+        would otherwise hold the uid's process limit, and the next student's kernel in this slot
+        could not start a thread (nbgrader then fails to grade an honest notebook). Without root
+        the kernel runs as the grader's own uid, which cannot be cleaned up this way."""
+        uid = kernel_uid(self.slot)
+        if uid is not None:
+            kill_uid(uid)
+
     def close(self) -> None:
         for server in (self.kernel_server, self.sandbox_server):
             if server is not None:
@@ -242,10 +259,13 @@ class Worker:
         sub.mkdir(parents=True, exist_ok=True)
         shutil.copy(notebook, sub / notebook.name)
         t1 = time.monotonic()
+        self._reap_kernel_leftovers()  # of a run that was killed before it could clean up
         try:
             ok = self.api.autograde(self.assignment, student, force=True, create=True)["success"]
         except Exception:  # nbgrader's own failure on a hostile notebook
             ok = False
+        finally:
+            self._reap_kernel_leftovers()
         autograde_seconds = time.monotonic() - t1
         thread.join()
         waited = time.monotonic() - t1 - autograde_seconds  # for the re-check, after autograde

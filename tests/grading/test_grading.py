@@ -13,11 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder.notebooks import ROOT
 
-from .corpus import POINTS, A, build_class, read_csv
+from .corpus import POINTS, A, _nb, attacks, build_class, read_csv
 
 pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
@@ -25,9 +26,9 @@ ENV = {**os.environ, "NNCOURSE_STALL_SECONDS": "10", "NNCOURSE_CELL_TIMEOUT": "1
        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
 
 
-def run_grade(course_dir: Path, *extra, check=True):
+def run_grade(course_dir: Path, *extra, check=True, jobs=2):
     out = subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--course-dir", str(course_dir),
-                          "--jobs", "2", *extra], cwd=ROOT, env=ENV, capture_output=True, text=True,
+                          "--jobs", str(jobs), *extra], cwd=ROOT, env=ENV, capture_output=True, text=True,
                          timeout=3000)
     if check:
         assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
@@ -147,3 +148,24 @@ def test_kill_and_resume_gives_the_same_grades(tmp_path):
     assert 0 < done_at_kill < 9, f"kill landed at {done_at_kill} journal entries"
     run_grade(twin)
     assert read_csv(base / "reports" / "grades.csv") == read_csv(twin / "reports" / "grades.csv")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="kernels run under a uid of their own only as root")
+def test_a_fork_bomb_does_not_cost_the_next_student_in_its_worker(tmp_path):
+    """One worker grades a fork bomb, then an honest notebook: the bomb's children (asleep for 30 s
+    under the kernel's uid) must not leave the honest student's kernel without threads."""
+    bomb, _ = attacks(tmp_path)["fork_bomb"]
+    for student in ("a_fork_bomb", "b_honest"):  # graded in this order by a single worker
+        nb = _nb()
+        if student == "a_fork_bomb":
+            bomb(nb)
+        d = tmp_path / "submitted" / student / A
+        d.mkdir(parents=True)
+        nbformat.write(nb, d / f"{A}.ipynb")
+    _seed(tmp_path)
+    run_grade(tmp_path, jobs=1)
+    rows = read_csv(tmp_path / "reports" / "grades.csv")
+    for ex, points in POINTS.items():
+        r = rows[("b_honest", ex)]
+        assert (r["score"], r["nbgrader_score"], r["overridden"]) == (str(points), str(points), "no"), r
+    assert (tmp_path / "feedback" / "b_honest" / A / f"{A}.html").exists()
