@@ -14,7 +14,6 @@ from .grading import NOT_GRADED
 
 __all__ = ["summary_table", "write_class_report"]
 
-# NOT_GRADED is never the "most common mistake": the submission has its own line in the report
 MEANINGS = {**CODE_MEANINGS, NOT_GRADED: "the submission could not be graded (see the last table)"}
 
 
@@ -40,6 +39,7 @@ def summary_table(journal: dict, assignment: str) -> str:
     for ex, n, passed, codes, overrides in _per_exercise(journal, assignment):
         rows = [r for e in journal.values() for r in e["exercises"] if r["exercise"] == ex.name]
         mean = sum(r["score"] for r in rows) / n if n else 0.0
+        # an ungradable notebook is no mistake in the code: it has its own line in the report
         mistakes = [(c, k) for c, k in codes.most_common() if c not in ("passed", NOT_GRADED)]
         common = f"{mistakes[0][0]} ({mistakes[0][1]})" if mistakes else "-"
         lines.append(f"{ex.name:<24} {passed:>4}/{n:<4} {mean:6.2f} {ex.points:>4} {overrides:>9}  {common}")

@@ -7,6 +7,7 @@ import re
 from autograder.class_report import summary_table, write_class_report
 from autograder.diagnose import CODE_MEANINGS, CODES
 from autograder.exercises import exercises_for
+from autograder.grading import NOT_GRADED
 
 A = "02_logistic_neuron"
 EXERCISES = exercises_for(A)
@@ -29,7 +30,7 @@ def journal() -> dict:
         "ann": entry({}),
         "bob": entry({first: "transposed"}),
         # three students whose notebooks could not be graded outnumber the one real mistake
-        **{name: entry({ex.name: "not_graded" for ex in EXERCISES}, problem="not valid JSON")
+        **{name: entry({ex.name: NOT_GRADED for ex in EXERCISES}, problem="not valid JSON")
            for name in ("cy", "dee", "eve")},
     }
 
@@ -51,9 +52,9 @@ def test_report_explains_each_diagnosis_that_occurred(tmp_path):
     html = path.read_text()
     glossary = html.split("What the diagnoses mean", 1)[1].split("</table>", 1)[0]
     explained = dict(re.findall(r"<tr><td>([a-z_]+)</td><td>([^<]*)</td></tr>", glossary))
-    assert set(explained) == {"transposed", "not_graded"}
+    assert set(explained) == {"transposed", NOT_GRADED}
     assert explained["transposed"] == CODE_MEANINGS["transposed"].replace("'", "&#x27;")
-    assert "could not be graded" in explained["not_graded"]
+    assert "could not be graded" in explained[NOT_GRADED]
     assert html.count("data:image/png;base64,") == 3  # score histogram, pass rate, diagnoses
     for student in ("cy", "dee", "eve"):
         assert f"<td>{student}</td><td>not valid JSON</td>" in html
