@@ -4,7 +4,7 @@ driver all read.
 Each :class:`Exercise` names the function the student writes (``name``), the nbgrader assignment
 (= folder and notebook name) it lives in, its nnlib twin (``reference``, callable with exactly the
 student function's arguments), its points, and how to draw its test cases (``cases``: a function
-``(rng, hidden) -> list[Case]``, filled in by :mod:`autograder.cases`).
+``(rng, hidden) -> list[Case]``, filled in by :mod:`autograder.checks.cases`).
 """
 
 from __future__ import annotations

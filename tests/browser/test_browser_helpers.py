@@ -8,7 +8,7 @@ FRIENDLY = "✗ dense_forward is not written yet: replace `raise NotImplementedE
 LONG = [
     "\x1b[0;31m----------------------------------------------\x1b[0m",
     "\x1b[0;31mAssertionError\x1b[0m  Traceback (most recent call last)",
-    "File /work/main/autograder/checks.py:88, in run_check(name, fn)",
+    "File /work/main/autograder/checks/__init__.py:88, in run_check(name, fn)",
     "AssertionError: wrong",
 ]
 
@@ -34,7 +34,7 @@ def judge(variant, *cells):
 def test_friendly_and_long_messages():
     assert long_traceback_reason(FRIENDLY) is None
     assert long_traceback_reason("\n".join(LONG)) == "a Python traceback"
-    assert long_traceback_reason('  File "/x/autograder/checks.py", line 3') is not None
+    assert long_traceback_reason('  File "/x/autograder/checks/__init__.py", line 3') is not None
     assert long_traceback_reason("\n".join(["line"] * 40)) is not None
 
 

@@ -391,8 +391,8 @@ CORPUS = [
 def hard_coded(exercise: str, seed: int):
     """A function that memorised the answers of the visible cases (seed ``seed``) and returns
     zeros for anything else: it passes the visible check and must fail the hidden one."""
-    from autograder.cases import make_cases
-    from autograder.wire import resolve
+    from autograder.checks.cases import make_cases
+    from autograder.checks.wire import resolve
 
     reference = getattr(nnlib, exercise)
     table = {_key(resolve(c.args)): reference(*resolve(c.args))

@@ -10,10 +10,10 @@ import pytest
 from _checks_corpus import CORPUS
 
 import nnlib
-from autograder.cases import make_cases
 from autograder.checks import ExerciseCheckFailed, check, grade, run_check
+from autograder.checks.cases import make_cases
+from autograder.checks.runner import call
 from autograder.exercises import EXERCISES
-from autograder.runner import call
 
 
 def wrong(exercise, code):

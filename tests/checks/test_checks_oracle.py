@@ -10,10 +10,10 @@ import pytest
 from _checks_corpus import CORPUS
 
 import nnlib
-from autograder.cases import make_cases
 from autograder.checks import check
+from autograder.checks.cases import make_cases
+from autograder.checks.oracles import central_differences, oracle_output
 from autograder.exercises import EXERCISES
-from autograder.oracles import central_differences, oracle_output
 
 
 def _with_buggy_twin(monkeypatch, name, twin):

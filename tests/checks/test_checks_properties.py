@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from autograder.diagnose import judge
+from autograder.checks.diagnose import judge
+from autograder.checks.runner import call
+from autograder.checks.wire import Case
 from autograder.exercises import EXERCISES
-from autograder.runner import call
-from autograder.wire import Case
 
 SETTINGS = settings(max_examples=60, deadline=None)
 

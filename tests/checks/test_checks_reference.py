@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import nnlib
-from autograder.cases import GENERATORS, make_cases
 from autograder.checks import check
-from autograder.diagnose import judge
+from autograder.checks.cases import GENERATORS, make_cases
+from autograder.checks.diagnose import judge
+from autograder.checks.runner import LAYOUTS, call
 from autograder.exercises import EXERCISES
-from autograder.runner import LAYOUTS, call
 
 REFERENCE_CHECKED = [name for name, ex in EXERCISES.items() if ex.reference is not None]
 

@@ -10,12 +10,11 @@ import pytest
 from _checks_corpus import CORPUS
 
 import nnlib
-from autograder.cases import make_cases
 from autograder.checks import check
-from autograder.diagnose import judge
-from autograder.exercises import EXERCISES
-from autograder.runner import Outcome, call
-from autograder.wire import (
+from autograder.checks.cases import make_cases
+from autograder.checks.diagnose import judge
+from autograder.checks.runner import Outcome, call
+from autograder.checks.wire import (
     Case,
     FnSpec,
     RngSpec,
@@ -26,6 +25,7 @@ from autograder.wire import (
     loads,
     resolve,
 )
+from autograder.exercises import EXERCISES
 
 
 def _same(a, b):

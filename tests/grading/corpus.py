@@ -89,7 +89,7 @@ def attacks(course_dir: Path) -> dict:
         "patch_checks": (predict_answer(
             WRONG + "import autograder.checks as _c\n_c.grade = _c.run_check = lambda *a, **k: None\n"
             "globals()['grade'] = globals()['run_check'] = lambda *a, **k: None\n"
-            "import autograder.diagnose as _d\n_d.judge = lambda *a, **k: None\n"), zero_predict),
+            "import autograder.checks.diagnose as _d\n_d.judge = lambda *a, **k: None\n"), zero_predict),
         "patch_builtins": (predict_answer(
             WRONG + "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.len = lambda x: 0\n"),
             zero_predict),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from autograder.class_report import summary_table, write_class_report
-from autograder.diagnose import CODE_MEANINGS, CODES
+from autograder.checks.diagnose import CODE_MEANINGS, CODES
 from autograder.exercises import exercises_for
-from autograder.grading import NOT_GRADED
+from autograder.grading.class_report import summary_table, write_class_report
+from autograder.grading.driver import NOT_GRADED
 
 A = "02_logistic_neuron"
 EXERCISES = exercises_for(A)

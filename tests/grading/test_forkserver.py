@@ -1,5 +1,5 @@
 """The fork server that starts grading kernels and re-check sandboxes with their imports done
-(:mod:`autograder.forkserver`)."""
+(:mod:`autograder.grading.forkserver`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import forkserver
-from autograder.forkserver import Child, ForkServer
+from autograder.grading import forkserver
+from autograder.grading.forkserver import Child, ForkServer
 
 
 @pytest.fixture(scope="module")

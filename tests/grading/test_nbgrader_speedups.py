@@ -31,7 +31,7 @@ def test_shared_template_cache_gives_the_same_html():
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
 
-    from autograder.feedback import reuse_compiled_templates
+    from autograder.grading.feedback import reuse_compiled_templates
 
     nb = nbformat.read(solution_path("06_backprop"), as_version=4)
 

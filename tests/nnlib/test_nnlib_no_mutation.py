@@ -15,7 +15,7 @@ from _nnlib_helpers import frozen
 from matplotlib.figure import Figure  # no pyplot: no backend, no global state
 
 import nnlib
-import nnlib.plot
+import nnlib.demos.plot
 
 RNG_SEED = 0
 
@@ -152,10 +152,10 @@ def _data(a):
 
 def _plots(a):
     axes = Figure().subplots(1, 4)
-    assert nnlib.plot.plot_decision_boundary(
+    assert nnlib.demos.plot.plot_decision_boundary(
         axes[0], lambda G: (G[:, 0] > 0).astype(int), a["X2d"], a["y2d"], resolution=10) is axes[0]
-    assert nnlib.plot.plot_loss_curves(axes[1], {"a": (frozen(np.arange(3)), a["P"][:3])}) is axes[1]
-    out = nnlib.plot.plot_weight_images(axes[2:], frozen(np.arange(8.0).reshape(2, 4)), (2, 2))
+    assert nnlib.demos.plot.plot_loss_curves(axes[1], {"a": (frozen(np.arange(3)), a["P"][:3])}) is axes[1]
+    out = nnlib.demos.plot.plot_weight_images(axes[2:], frozen(np.arange(8.0).reshape(2, 4)), (2, 2))
     assert len(out) == 2
 
 
@@ -223,7 +223,7 @@ def test_inputs_are_not_changed(name):
 
 def test_every_public_function_is_covered():
     public = {n for n in nnlib.__all__ if callable(getattr(nnlib, n))}
-    public |= {n for n, _ in inspect.getmembers(nnlib.plot, inspect.isfunction) if n in nnlib.plot.__all__}
+    public |= {n for n, _ in inspect.getmembers(nnlib.demos.plot, inspect.isfunction) if n in nnlib.demos.plot.__all__}
     covered = set(CALLS) | set(COVERED_BY) | NO_ARRAY_ARGUMENTS | {"plot_decision_boundary",
                                                                   "plot_loss_curves",
                                                                   "plot_weight_images"}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid
-from .approx import bump_forward, fit_bumps
-from .data import TARGET_FUNCTIONS
+from ..activations import sigmoid
+from ..approx import bump_forward, fit_bumps
+from ..data import TARGET_FUNCTIONS
 
 __all__ = ["approximation_widget", "error_vs_width", "max_error", "plot_bump_approximation"]
 

@@ -1,7 +1,7 @@
 """Grading a whole class: ``python -m autograder grade ASSIGNMENT --course-dir DIR [--jobs N]``.
 
 The driver hands every submission under ``DIR/submitted/<student>/<ASSIGNMENT>/`` to a pool of
-long-lived workers (:mod:`autograder.worker`), each a separate process that runs the isolated
+long-lived workers (:mod:`autograder.grading.worker`), each a separate process that runs the isolated
 re-check and nbgrader's autograde and feedback. It journals each finished student atomically in
 ``DIR/reports/.state/<ASSIGNMENT>/<student>.json``, so that a run killed at any moment (SIGKILL
 included) resumes where it stopped and never grades a student twice; re-running a finished job
@@ -25,8 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .exercises import ASSIGNMENTS, exercises_for
-from .notebooks import ROOT, child_env, run_entry_point, solution_path
+from ..exercises import ASSIGNMENTS, exercises_for
+from ..notebooks import ROOT, child_env, run_entry_point, solution_path
 
 __all__ = ["GradingError", "grade_class", "load_journal", "write_gradebook", "write_grades_csv"]
 
@@ -130,7 +130,7 @@ class _Slot:
     def start(self) -> None:
         env = child_env()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.worker", self.assignment, str(self.course_dir),
+            [sys.executable, "-m", "autograder.grading.worker", self.assignment, str(self.course_dir),
              str(self.index), str(self.seed)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(self.log, "ab"),
             text=True, cwd=ROOT, env=env, start_new_session=True,
@@ -303,7 +303,7 @@ def _gradebook_main(argv=None) -> None:
 
     from nbgrader.api import Gradebook, MissingEntry
 
-    from .notebooks import nbgrader_api
+    from ..notebooks import nbgrader_api
 
     course_dir = Path(course_dir)
     students = students_of(course_dir)

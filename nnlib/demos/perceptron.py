@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .perceptron import perceptron_predict
+from ..perceptron import perceptron_predict
 from .plot import CMAP
 
 __all__ = ["boundary_widget", "count_mistakes", "plot_mistakes_per_epoch", "plot_perceptron"]

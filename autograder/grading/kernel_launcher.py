@@ -1,7 +1,7 @@
-"""The kernel nbgrader starts for a submission, jailed: ``python -m autograder.kernel_launcher
+"""The kernel nbgrader starts for a submission, jailed: ``python -m autograder.grading.kernel_launcher
 JAIL_JSON -f CONNECTION_FILE [ipykernel args]``.
 
-Same confinement as the re-check sandbox (:func:`autograder.jail.enter_jail`) except that the
+Same confinement as the re-check sandbox (:func:`autograder.grading.jail.enter_jail`) except that the
 network namespace is kept, because the kernel talks to nbgrader over loopback TCP. The student's code
 therefore cannot read ``solutions/``, the gradebook, the course directory or other students' files,
 cannot write outside its own working folder, and is bounded in CPU time, memory, file size and
@@ -33,7 +33,7 @@ def main(argv: list[str]) -> None:
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
 
-    from autograder.jail import Limits, enter_jail
+    from autograder.grading.jail import Limits, enter_jail
 
     enter_jail(hide=spec["hide"], uid=spec.get("uid"), network=True,
                limits=Limits(**spec["limits"]), writable=["."])

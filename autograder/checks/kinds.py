@@ -13,7 +13,7 @@ import numpy as np
 import nnlib
 
 from .compare import allclose, first_diff, value_lines
-from .report import Finding, num
+from .messages import Finding, num
 
 __all__ = ["judge_bumps", "judge_xor_training", "judge_xor_weights"]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import get_activation, relu, softmax
-from .mlp import MLP, init_params
+from ..activations import get_activation, relu, softmax
+from ..mlp import MLP, init_params
 from .plot import CMAP, plot_decision_boundary
 
 __all__ = [

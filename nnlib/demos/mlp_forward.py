@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .counting import FAMOUS_NETWORKS, count_parameters, memory_bytes
+from ..counting import FAMOUS_NETWORKS, count_parameters, memory_bytes
 
 __all__ = [
     "draw_network",

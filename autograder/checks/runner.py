@@ -8,7 +8,7 @@ restored afterwards, and returns an :class:`Outcome`: the output normalised to t
 its predictions), the exception if any (type, message and the student's own line), which input
 arrays were changed, the warnings, and optionally the time taken.
 
-No nnlib here (see :mod:`autograder.wire`).
+No nnlib here (see :mod:`autograder.checks.wire`).
 """
 
 from __future__ import annotations
@@ -234,12 +234,12 @@ class Outcome:
                    seconds=None if seconds is None else float(seconds))
 
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograder/
 #: Tracebacks frames inside these folders are not the student's code.
 _SKIP_DIRS = (
     os.path.dirname(os.path.abspath(np.__file__)) + os.sep,
-    _HERE + os.sep,
-    os.path.join(os.path.dirname(_HERE), "nnlib") + os.sep,
+    _PACKAGE + os.sep,
+    os.path.join(os.path.dirname(_PACKAGE), "nnlib") + os.sep,
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import get_activation
+from ..activations import get_activation
 
 __all__ = ["EXPLORER_ACTIVATIONS", "SHOW_OPTIONS", "activation_explorer", "plot_activation",
            "plot_activations"]

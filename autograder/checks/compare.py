@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .report import index_text, num
+from .messages import index_text, num
 from .wire import Case
 
 __all__ = ["allclose", "batch_size", "close", "first_diff", "low_precision", "max_rel",

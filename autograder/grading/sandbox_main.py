@@ -1,15 +1,15 @@
-"""The isolated re-check process: ``python -I -m autograder.sandbox_main JOB_DIR``.
+"""The isolated re-check process: ``python -I -m autograder.grading.sandbox_main JOB_DIR``.
 
-Started by :mod:`autograder.sandbox`; runs untrusted student code and nothing else of importance.
+Started by :mod:`autograder.grading.sandbox`; runs untrusted student code and nothing else of importance.
 
 1. Trusted start: read ``JOB_DIR/job.json`` (written by the grading worker), import NumPy and nnlib,
    run the instructor's set-up cell taken from ``solutions/`` (never the submission's).
-2. :func:`autograder.jail.enter_jail`: protected folders hidden, no network, an unprivileged uid,
+2. :func:`autograder.grading.jail.enter_jail`: protected folders hidden, no network, an unprivileged uid,
    resource limits.
 3. The reference twins of the assignment's exercises are replaced in every loaded module by a
    function that refuses to run, so importing ``nnlib.dense_forward`` earns nothing.
 4. For each exercise, in notebook order: execute the submission's answer cell, call the function on
-   every case from ``JOB_DIR/cases/<name>.npz`` with :func:`autograder.runner.call`, and write each
+   every case from ``JOB_DIR/cases/<name>.npz`` with :func:`autograder.checks.runner.call`, and write each
    outcome to ``JOB_DIR/out/<name>.<i>.npz`` (plain arrays, read back with ``allow_pickle=False``),
    then ``<name>.done``. If the process dies (``os._exit``, a limit, the timeout), the exercises
    already written keep their outcomes and the rest count as not reached.
@@ -100,7 +100,7 @@ class _NoIPython:
 #: builtins, NumPy or the runner in one answer cell cannot change how another exercise is checked.
 TRUSTED_MODULES = ("builtins", "numpy", "numpy.testing", "numpy.linalg", "numpy.random", "json", "os",
                    "sys", "io", "time", "warnings", "traceback", "linecache", "math",
-                   "autograder.runner", "autograder.wire", "autograder.sandbox_main")
+                   "autograder.checks.runner", "autograder.checks.wire", "autograder.grading.sandbox_main")
 
 
 def snapshot_modules() -> dict:
@@ -124,7 +124,7 @@ def main(job_dir: str) -> None:
     import numpy as np  # noqa: F401
 
     import nnlib
-    from autograder import runner, wire
+    from autograder.checks import runner, wire
 
     cases = {}
     for answer in job["answers"]:
@@ -134,7 +134,7 @@ def main(job_dir: str) -> None:
     exec(compile(strip_magics(job["setup"]), "<setup>", "exec"), ns)
     twins = {n: getattr(nnlib, r) for n, r in job["twins"].items() if hasattr(nnlib, r)}
 
-    from autograder.jail import Limits, enter_jail
+    from autograder.grading.jail import Limits, enter_jail
 
     # The job folder is closed to other uids: from here on we reach only out/, our working
     # folder, through the current directory (so no other sandbox can read our outcomes either).

@@ -8,9 +8,9 @@ import io
 from collections import Counter
 from pathlib import Path
 
-from .diagnose import CODE_MEANINGS
-from .exercises import exercises_for
-from .grading import NOT_GRADED
+from ..checks.diagnose import CODE_MEANINGS
+from ..exercises import exercises_for
+from .driver import NOT_GRADED
 
 __all__ = ["summary_table", "write_class_report"]
 

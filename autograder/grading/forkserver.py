@@ -6,17 +6,17 @@ the isolated re-check). A fork server imports them once, as trusted code, and th
 of itself for each request. The copy runs one entry point, ``module:function(*args)``, with the
 requester's working folder, environment and standard streams, and exits with it: it never
 returns to the server's loop. The server itself never runs anything of a student's; each entry
-point (:mod:`autograder.kernel_launcher`, :mod:`autograder.sandbox_main`) jails itself before
+point (:mod:`autograder.grading.kernel_launcher`, :mod:`autograder.grading.sandbox_main`) jails itself before
 it touches the submission, exactly as when it is started as a fresh process.
 
 Server::
 
-    python -I -m autograder.forkserver serve SOCKET MODULE[,MODULE...]
+    python -I -m autograder.grading.forkserver serve SOCKET MODULE[,MODULE...]
 
 Stand-in process (for programs that must start a process of their own, like jupyter_client
 starting a kernel; it imports nothing but the standard library, so it starts in ~20 ms)::
 
-    python -I -S .../autograder/forkserver.py run SOCKET module:function [ARG...]
+    python -I -S .../autograder/grading/forkserver.py run SOCKET module:function [ARG...]
 
 runs ``function([ARG...])`` in a forked child, forwards the signals it receives to the child and
 exits when the child does, with its exit code (128 + N if a signal N killed it). If the server
@@ -376,10 +376,10 @@ class ForkServer:
         self.path = str(socket_path)
         self.preload = list(preload)
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "autograder.forkserver", "serve", self.path,
+            [sys.executable, "-I", "-m", "autograder.grading.forkserver", "serve", self.path,
              ",".join(preload)],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
-            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
         )
         if wait:
             self.wait_ready()

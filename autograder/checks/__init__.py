@@ -1,29 +1,35 @@
-"""The checks that notebooks call: compare a student's function with its nnlib twin and name the
-mistake.
+"""The check engine: compare a student's function with its nnlib twin and name the mistake.
 
-In a notebook::
+What it is for: the check cells and graded cells of the notebooks, and the grading driver's
+isolated re-check, which runs the same three stages across a process boundary. In a notebook::
 
     from autograder.checks import run_check, grade
     run_check("dense_forward", dense_forward)          # visible check cell
     grade("dense_forward", dense_forward)              # graded cell, public seed
     grade("dense_forward", dense_forward, hidden=True) # hidden tests: a fresh seed
 
-:func:`check` returns a :class:`CheckResult` instead of raising. It composes three stages that
-the grading driver also runs separately, across a process boundary:
+:func:`check` returns a :class:`CheckResult` instead of raising. It composes three stages:
 
-1. :func:`~autograder.cases.make_cases` (trusted) builds plain-data cases from a seed;
-2. :func:`~autograder.runner.call` runs the student function on one case (the only stage that
-   runs student code) and records an :class:`~autograder.runner.Outcome`;
-3. :func:`~autograder.diagnose.judge` (trusted) compares with the reference and diagnoses.
+1. :func:`~autograder.checks.cases.make_cases` (trusted) builds plain-data cases from a seed;
+2. :func:`~autograder.checks.runner.call` runs the student function on one case (the only stage
+   that runs student code) and records an :class:`~autograder.checks.runner.Outcome`;
+3. :func:`~autograder.checks.diagnose.judge` (trusted) compares with the reference and diagnoses
+   (:mod:`.compare`, :mod:`.mistakes`, :mod:`.kinds`, :mod:`.oracles`; messages in :mod:`.messages`).
+
+Who calls it: notebooks (students' kernels) and :mod:`autograder.grading.sandbox`.
+
+What it must never do: trust what student code returns or reports. The judge sees only plain
+data (:mod:`.wire`), recomputes every expected value from the reference itself, and never runs
+student code; nothing here starts processes or touches files.
 """
 
 from __future__ import annotations
 
 import secrets
 
+from ..exercises import EXERCISES, get_exercise
 from .cases import PUBLIC_SEED, make_cases
 from .diagnose import CODES, CheckResult, judge
-from .exercises import EXERCISES, get_exercise
 from .runner import Outcome, call, normalize_output
 from .wire import Case, FnSpec, RngSpec, resolve
 

@@ -2,7 +2,7 @@
 
 A :class:`Mistake` is a wrong implementation of an exercise (``fn``, same signature) together with
 the diagnosis code and the sentence that names it. When a student's output differs from the
-reference, :mod:`autograder.diagnose` checks whether it equals one of these on the same case: then
+reference, :mod:`autograder.checks.diagnose` checks whether it equals one of these on the same case: then
 it can say *which* mistake it is ("dZ is missing the factor g'(Z)") instead of only *that* the
 values differ. Mistakes that a generic test already finds (sign, transpose, factor N) need no
 entry here.

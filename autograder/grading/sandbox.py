@@ -1,13 +1,13 @@
 """The isolated re-check of one submission (trusted side).
 
-For each exercise of the assignment, this module draws hidden cases (:func:`autograder.cases.
-make_cases`), hands them as plain arrays to a fresh :mod:`autograder.sandbox_main` process that runs
+For each exercise of the assignment, this module draws hidden cases (:func:`autograder.checks.cases.
+make_cases`), hands them as plain arrays to a fresh :mod:`autograder.grading.sandbox_main` process that runs
 only the instructor's set-up cell and the submission's answer cells inside the jail
-(:mod:`autograder.jail`), reads back plain outcomes (``allow_pickle=False``; sizes capped; types
-checked) and judges them here (:func:`autograder.diagnose.judge`). This process never executes
+(:mod:`autograder.grading.jail`), reads back plain outcomes (``allow_pickle=False``; sizes capped; types
+checked) and judges them here (:func:`autograder.checks.diagnose.judge`). This process never executes
 student code and never unpickles anything the sandbox wrote.
 
-The sandbox process is forked from a fork server (:mod:`autograder.forkserver`) that has already
+The sandbox process is forked from a fork server (:mod:`autograder.grading.forkserver`) that has already
 imported NumPy, Matplotlib, nnlib and the checks, when the caller runs one (the grading workers
 do); otherwise it is a fresh Python. Either way it starts from trusted code only and jails itself
 before running any of the submission.
@@ -34,13 +34,13 @@ from pathlib import Path
 
 import nbformat
 
-from .cases import make_cases
-from .diagnose import judge
-from .exercises import EXERCISES, exercises_for
+from ..checks.cases import make_cases
+from ..checks.diagnose import judge
+from ..checks.runner import Outcome
+from ..checks.wire import WireError, cases_to_wire
+from ..exercises import EXERCISES, exercises_for
+from ..notebooks import ROOT, solution_path
 from .jail import Limits, kill_uid, slot_uid
-from .notebooks import ROOT, solution_path
-from .runner import Outcome
-from .wire import WireError, cases_to_wire
 
 __all__ = ["Verdict", "answer_cells", "exercise_seed", "recheck", "setup_source"]
 
@@ -149,8 +149,8 @@ def _mpl_config_dir() -> str:
 
 
 #: Modules a sandbox fork server imports before forking: what the set-up cells and the sandbox use.
-SANDBOX_PRELOAD = ("numpy", "matplotlib.pyplot", "nnlib", "autograder.checks", "autograder.runner",
-                   "autograder.wire", "autograder.jail", "autograder.sandbox_main")
+SANDBOX_PRELOAD = ("numpy", "matplotlib.pyplot", "nnlib", "autograder.checks", "autograder.checks.runner",
+                   "autograder.checks.wire", "autograder.grading.jail", "autograder.grading.sandbox_main")
 
 
 def sandbox_env(home: str = "/nonexistent") -> dict:
@@ -171,14 +171,14 @@ def _start(job: Path, err, forkserver: str | None):
 
         null = os.open(os.devnull, os.O_RDWR)
         try:
-            return Child(forkserver, "autograder.sandbox_main:main", [str(job)], cwd=str(job),
+            return Child(forkserver, "autograder.grading.sandbox_main:main", [str(job)], cwd=str(job),
                          env=env, stdin=null, stdout=null, stderr=err)
         except OSError:
             pass  # a fresh Python below: slower, never lost
         finally:
             os.close(null)  # the child has its own copy
     return subprocess.Popen(
-        [sys.executable, "-I", "-m", "autograder.sandbox_main", str(job)],
+        [sys.executable, "-I", "-m", "autograder.grading.sandbox_main", str(job)],
         cwd=job, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=err, start_new_session=True,
     )
@@ -215,7 +215,7 @@ def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
     """Re-check every exercise of ``assignment`` in ``notebook`` in isolation.
 
     ``forkserver``: the socket of a fork server started with :data:`SANDBOX_PRELOAD` and
-    :func:`sandbox_env` (see :mod:`autograder.forkserver`), or ``None`` for fresh processes.
+    :func:`sandbox_env` (see :mod:`autograder.grading.forkserver`), or ``None`` for fresh processes.
 
     Returns the verdicts (notebook order of the registry) and facts about the run
     (isolation level reached, launches, seconds).

@@ -1,7 +1,7 @@
 """The test cases of every exercise: fixed small ones first, then random ones drawn from a seed.
 
-:func:`make_cases` ``(name, seed, hidden)`` returns a list of :class:`~autograder.wire.Case`:
-plain data only, so the list can be sent to a sandbox (see :mod:`autograder.wire`). The random
+:func:`make_cases` ``(name, seed, hidden)`` returns a list of :class:`~autograder.checks.wire.Case`:
+plain data only, so the list can be sent to a sandbox (see :mod:`autograder.checks.wire`). The random
 cases cover a batch of one, non-square layers (``n_in != n_out != N``, so a transpose cannot
 hide), float32 as well as float64, and extreme values (``|z|`` up to 1e3) where the exercise
 claims stability. Vectorised exercises end with one large ``"timing"`` case.
@@ -19,7 +19,7 @@ import numpy as np
 
 import nnlib
 
-from .exercises import EXERCISES, get_exercise
+from ..exercises import EXERCISES, get_exercise
 from .wire import Case, FnSpec, RngSpec, cases_from_wire, cases_to_wire, resolve
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Judging one outcome: compare with the reference and name the mistake.
 
 :func:`judge` ``(name, case, outcome) -> CheckResult`` runs no student code: it reads the plain
-:class:`~autograder.runner.Outcome` (possibly produced in a sandbox), computes the reference output
+:class:`~autograder.checks.runner.Outcome` (possibly produced in a sandbox), computes the reference output
 in this process, and walks the catalogue below in order, reporting the first diagnosis that fits.
 
 The diagnosis codes and their meaning are :data:`CODE_MEANINGS`, in the order they are tried.
@@ -17,12 +17,12 @@ import warnings
 
 import numpy as np
 
+from ..exercises import get_exercise
 from .compare import allclose, batch_size, close, low_precision, value_lines
-from .exercises import get_exercise
 from .kinds import judge_bumps, judge_xor_training, judge_xor_weights
+from .messages import CheckResult, Finding, describe_inputs, format_message, index_text
 from .mistakes import MISTAKES, UPDATES, Mistake
 from .oracles import oracle_output
-from .report import CheckResult, Finding, describe_inputs, format_message, index_text
 from .runner import (
     LAYOUTS,
     SLOW_SECONDS,
@@ -311,7 +311,7 @@ MAX_ENTRIES = 10_000_000  # larger outputs are not compared (a sandboxed student
 
 
 def conforms(layout, value) -> bool:
-    """Whether ``value`` has the structure :func:`~autograder.runner.normalize_output` gives for
+    """Whether ``value`` has the structure :func:`~autograder.checks.runner.normalize_output` gives for
     ``layout``. Outcomes read from a sandbox are checked with this before they are judged."""
     if isinstance(layout, Leaf):
         if layout.ignore:

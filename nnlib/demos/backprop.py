@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import activation_backward as _activation_backward
-from .activations import get_activation
-from .gradcheck import numerical_gradient, relative_error
-from .layers import dense_backward as _dense_backward
-from .layers import dense_forward
-from .mlp import _check_output, _output_loss, mlp_forward, mlp_loss_and_grads
+from ..activations import activation_backward as _activation_backward
+from ..activations import get_activation
+from ..gradcheck import numerical_gradient, relative_error
+from ..layers import dense_backward as _dense_backward
+from ..layers import dense_forward
+from ..mlp import _check_output, _output_loss, mlp_forward, mlp_loss_and_grads
 
 __all__ = ["error_vs_step", "gradient_errors", "mlp_grads_from_pieces", "mlp_loss"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mlp import MLP, mlp_loss_and_grads
-from .optim import train
+from ..mlp import MLP, mlp_loss_and_grads
+from ..optim import train
 from .plot import plot_decision_boundary
 
 __all__ = [

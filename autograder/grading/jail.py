@@ -1,8 +1,8 @@
 """Confining untrusted student code: namespaces, a throw-away identity and resource limits.
 
 :func:`enter_jail` is called by a freshly started process *before* it runs any student code (the
-re-check sandbox in :mod:`autograder.sandbox_main`, and the kernel that nbgrader starts, through
-:mod:`autograder.kernel_launcher`). What it can do depends on the privileges it starts with:
+re-check sandbox in :mod:`autograder.grading.sandbox_main`, and the kernel that nbgrader starts, through
+:mod:`autograder.grading.kernel_launcher`). What it can do depends on the privileges it starts with:
 
 - as root (CI, a grading server): a private mount namespace in which the protected folders
   (``solutions/``, ``.git``, the course directory with the gradebook and every other student's

@@ -1,15 +1,15 @@
-"""A grading worker: ``python -m autograder.worker ASSIGNMENT COURSE_DIR SLOT RUN_SEED``.
+"""A grading worker: ``python -m autograder.grading.worker ASSIGNMENT COURSE_DIR SLOT RUN_SEED``.
 
 Long-lived (nbgrader is imported and configured once), it reads student ids on stdin, one per line,
 and for each writes JSON lines on its real stdout: first ``{"stage": "recheck", ...}`` as soon as the
 isolated re-check is done, then ``{"stage": "done", ...}`` after nbgrader's autograde and feedback.
 Everything else it prints goes to stderr, so the protocol cannot be corrupted by logging.
 
-Per student: validate the submission; re-check it in the sandbox (:mod:`autograder.sandbox`);
+Per student: validate the submission; re-check it in the sandbox (:mod:`autograder.grading.sandbox`);
 run ``nbgrader autograde`` on a copy in the worker's private course folder (outside the course
-directory; its kernel jailed by :mod:`autograder.kernel_launcher`); compare; record the re-check's
+directory; its kernel jailed by :mod:`autograder.grading.kernel_launcher`); compare; record the re-check's
 score as an override in the private gradebook where the two disagree; generate the feedback
-with the hidden tests redacted (:mod:`autograder.feedback`); copy the autograded notebook and the
+with the hidden tests redacted (:mod:`autograder.grading.feedback`); copy the autograded notebook and the
 feedback into the course directory.
 """
 
@@ -25,10 +25,10 @@ import threading
 import time
 from pathlib import Path
 
-from .exercises import exercises_for
-from .grading import NOT_GRADED
+from ..exercises import exercises_for
+from ..notebooks import ROOT
+from .driver import NOT_GRADED
 from .jail import Limits, kill_uid, slot_uid
-from .notebooks import ROOT
 
 KERNEL_NAME = "nncourse-jail"
 KERNEL_UID_OFFSET = 1000
@@ -69,11 +69,11 @@ def validate_submission(course_dir: Path, assignment: str, student: str) -> tupl
 
 
 #: Modules the kernels' fork server imports once: what the notebooks' set-up cells import, and
-#: the jailed kernel's own start-up (autograder.kernel_launcher).
+#: the jailed kernel's own start-up (autograder.grading.kernel_launcher).
 KERNEL_PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "sqlite3",
                   "matplotlib.font_manager", "matplotlib.pyplot",
-                  "matplotlib_inline.backend_inline", "numpy", "nnlib", "nnlib.plot",
-                  "autograder.checks", "autograder.jail", "autograder.kernel_launcher")
+                  "matplotlib_inline.backend_inline", "numpy", "nnlib", "nnlib.demos.plot",
+                  "autograder.checks", "autograder.grading.jail", "autograder.grading.kernel_launcher")
 
 
 def kernel_uid(slot: int) -> int | None:
@@ -88,7 +88,7 @@ def _kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int,
     """A kernelspec whose kernel runs jailed; returns the folder to put on JUPYTER_PATH.
 
     With ``forkserver`` (a socket of a fork server started with :data:`KERNEL_PRELOAD`), the
-    kernel is forked from it through a stand-in process (see :mod:`autograder.forkserver`);
+    kernel is forked from it through a stand-in process (see :mod:`autograder.grading.forkserver`);
     otherwise it is a fresh Python.
     """
     spec = {
@@ -104,9 +104,9 @@ def _kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int,
         from . import forkserver as fs
 
         start = [sys.executable, "-I", "-S", fs.__file__, "run", forkserver,
-                 "autograder.kernel_launcher:main"]
+                 "autograder.grading.kernel_launcher:main"]
     else:
-        start = [sys.executable, "-m", "autograder.kernel_launcher"]
+        start = [sys.executable, "-m", "autograder.grading.kernel_launcher"]
     (kdir / "kernel.json").write_text(json.dumps({
         "argv": [*start, json.dumps(spec), "-f", "{connection_file}"],
         "display_name": "Python 3 (nncourse jail)", "language": "python",
@@ -127,7 +127,7 @@ class Worker:
             (self.private / sub).mkdir(mode=0o700)
         self.autograded = self.private / f"autograded-{secrets.token_hex(8)}"
         self.autograded.mkdir(mode=0o711)
-        # Two fork servers (see autograder.forkserver): kernels and re-check sandboxes start
+        # Two fork servers (see autograder.grading.forkserver): kernels and re-check sandboxes start
         # with their imports done instead of spending ~1.5 s of CPU on them per submission.
         self.kernel_server, self.sandbox_server = self._fork_servers()
         os.environ["JUPYTER_PATH"] = str(_kernel_spec(
@@ -136,8 +136,8 @@ class Worker:
         os.environ["JUPYTER_RUNTIME_DIR"] = str(self.private / "runtime")
         os.environ["NNCOURSE_GRADEBOOK"] = f"sqlite:///{self.private / 'db' / 'gradebook.db'}"
         os.environ["NNCOURSE_FEEDBACK"] = str(self.private / "db" / "feedback.json")
+        from ..notebooks import nbgrader_api
         from .feedback import reuse_compiled_templates
-        from .notebooks import nbgrader_api
 
         reuse_compiled_templates()
         self.api = nbgrader_api(self.private, self.private / "release", overrides={
@@ -148,7 +148,7 @@ class Worker:
                 "nbgrader.preprocessors.GetGrades",
                 "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
                 "nbgrader.preprocessors.ClearHiddenTests",
-                "autograder.feedback.RedactGradedCells",
+                "autograder.grading.feedback.RedactGradedCells",
             ]},
         })
         result = self.api.generate_assignment(assignment, force=True, create=True)
@@ -230,7 +230,7 @@ class Worker:
         notebook, problem = validate_submission(self.course_dir, self.assignment, student)
         exercises = exercises_for(self.assignment)
         if problem:
-            from .grading import ungraded_entry
+            from .driver import ungraded_entry
 
             emit({**ungraded_entry(self.assignment, student, problem),
                   "seconds": time.monotonic() - t0})
