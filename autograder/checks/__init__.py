@@ -10,11 +10,15 @@ isolated re-check, which runs the same three stages across a process boundary. I
 
 :func:`check` returns a :class:`CheckResult` instead of raising. It composes three stages:
 
-1. :func:`~autograder.checks.cases.make_cases` (trusted) builds plain-data cases from a seed;
+1. :func:`~autograder.checks.cases.make_cases` (trusted) builds plain-data cases from a seed (the
+   generators, one module per topic: :mod:`.cases_neurons`, :mod:`.cases_networks`,
+   :mod:`.cases_backprop`, :mod:`.cases_softmax_sgd`);
 2. :func:`~autograder.checks.runner.call` runs the student function on one case (the only stage
    that runs student code) and records an :class:`~autograder.checks.runner.Outcome`;
 3. :func:`~autograder.checks.diagnose.judge` (trusted) compares with the reference and diagnoses
-   (:mod:`.compare`, :mod:`.mistakes`, :mod:`.kinds`, :mod:`.oracles`; messages in :mod:`.messages`).
+   (:mod:`.leaf_findings` leaf by leaf with :mod:`.compare`, :mod:`.mistakes` and :mod:`.hints`;
+   :mod:`.output_tree`, :mod:`.kinds`, :mod:`.oracles`; the codes in :mod:`.codes`, the words in
+   :mod:`.messages`).
 
 Who calls it: notebooks (students' kernels) and :mod:`autograder.grading.sandbox`.
 

@@ -65,181 +65,6 @@ def _output_delta(Z, y, output):
     return nnlib.squared_error(Z, t)
 
 
-MISTAKES: dict[str, list[Mistake]] = {
-    "sigmoid_prime": [
-        Mistake("derivative_of_wrong_quantity",
-                "{leaf} looks like sigma'(a) with a = sigmoid(z): the formula a * (1 - a) was "
-                "applied to sigmoid(z), which is already a",
-                lambda z: _sig(_sig(z)) * (1 - _sig(_sig(z))),
-                hint="sigmoid_prime takes the pre-activation z: a = sigmoid(z), then a * (1 - a)"),
-        Mistake("derivative_of_wrong_quantity",
-                "{leaf} looks like z * (1 - z): the formula a * (1 - a) needs a = sigmoid(z), "
-                "not z itself",
-                lambda z: z * (1 - z),
-                hint="compute a = sigmoid(z) first, then a * (1 - a)"),
-        Mistake("values", "{leaf} looks like sigmoid(z) itself, not its derivative", _sig,
-                hint="sigma'(z) = sigma(z) (1 - sigma(z))"),
-    ],
-    "tanh_prime": [
-        Mistake("derivative_of_wrong_quantity",
-                "{leaf} looks like 1 - tanh(tanh(z))^2: tanh was applied twice",
-                lambda z: 1 - np.tanh(np.tanh(z)) ** 2,
-                hint="tanh_prime takes the pre-activation z: t = tanh(z), then 1 - t**2"),
-        Mistake("derivative_of_wrong_quantity",
-                "{leaf} looks like 1 - z^2: the formula 1 - t^2 needs t = tanh(z), not z itself",
-                lambda z: 1 - z ** 2, hint="compute t = np.tanh(z) first, then 1 - t**2"),
-        Mistake("values", "{leaf} looks like 1 - tanh(z): the square is missing",
-                lambda z: 1 - np.tanh(z), hint="tanh'(z) = 1 - tanh(z)**2"),
-    ],
-    "relu_prime": [
-        Mistake("values", "{leaf} looks like relu(z) itself, not its derivative",
-                lambda z: np.maximum(z, 0), hint="the derivative is 1 where z > 0 and 0 elsewhere"),
-    ],
-    "leaky_relu_prime": [
-        Mistake("values", "{leaf} uses slope 0.01 below zero; the course's leaky ReLU uses 0.1",
-                lambda z: np.where(z > 0, 1.0, 0.01).astype(z.dtype),
-                hint="leaky_relu(z) = max(0.1 z, z), so the slope below zero is 0.1"),
-        Mistake("values", "{leaf} looks like leaky_relu(z) itself, not its derivative",
-                nnlib.leaky_relu, hint="the derivative is 1 where z > 0 and 0.1 elsewhere"),
-    ],
-    "perceptron_predict": [
-        Mistake("values", "{leaf} are 0/1; the perceptron's labels are -1 and +1",
-                lambda X, w, b: (X @ w + b > 0).astype(int),
-                hint="np.where(X @ w + b > 0, 1, -1)"),
-    ],
-    "perceptron_epoch": [
-        Mistake("values", "{leaf} differs as if a point exactly on the boundary "
-                "(y (w.x + b) = 0) did not count as a mistake",
-                lambda X, y, w, b, lr=1.0: _perceptron_strict(X, y, w, b, lr),
-                hint="update when y_n (w . x_n + b) <= 0, so that training can start from w = 0"),
-    ],
-    "neuron_forward": [
-        Mistake("values", "{leaf} looks like X @ w + b: the sigmoid is missing",
-                lambda X, w, b: X @ w + b, hint="f(x) = sigmoid(X @ w + b)"),
-    ],
-    "neuron_sgd_step": [
-        Mistake("missing_activation_derivative",
-                "{leaf} looks updated with delta_0 = y - f: the factor f (1 - f) of the "
-                "sigmoid's derivative is missing",
-                lambda x, y, w, b, lr: nnlib.neuron_sgd_step(x, y, w, b, lr, "cross_entropy"),
-                hint="on squared error delta_0 = (y - f) f (1 - f)"),
-    ],
-    "dense_forward": [
-        Mistake("transposed", "{leaf} looks computed as X @ W + b: W is used without its "
-                "transpose",
-                lambda X, W, b: (X @ W + b, None),
-                hint="W has shape (n_out, n_in), so Z = X @ W.T + b"),
-        Mistake("values", "{leaf} looks like X @ W.T without the bias b",
-                lambda X, W, b: (X @ W.T, None), hint="Z = X @ W.T + b"),
-    ],
-    "mlp_forward": [
-        Mistake("values", "{leaf} looks computed without the output function ({name}'s "
-                "`output` argument: softmax or sigmoid)",
-                lambda X, params, activation, output: nnlib.mlp_forward(
-                    X, params, activation, "identity"),
-                applies=lambda case: case.args[3] != "identity",
-                hint="after the last layer apply softmax (or sigmoid), not the hidden "
-                     "activation"),
-        Mistake("values", "{leaf} looks computed with the hidden activation applied to the "
-                "last layer too",
-                lambda X, params, activation, output: _mlp_act_on_last(X, params, activation,
-                                                                       output),
-                hint="the last layer's Z goes straight into the output function"),
-    ],
-    "count_parameters": [
-        Mistake("values", "{leaf} looks like the number of weights only: the biases are missing",
-                lambda sizes, bias=True: nnlib.count_parameters(sizes, False),
-                applies=lambda case: len(case.args) < 2 or case.args[1],
-                hint="each non-input unit has one bias: add sum(layer_sizes[1:])"),
-        Mistake("values", "{leaf} includes biases for the input layer too",
-                lambda sizes, bias=True: nnlib.count_parameters(sizes, bias) + sizes[0] * bias,
-                hint="only the non-input layers have biases"),
-    ],
-    "activation_backward": [
-        Mistake("missing_activation_derivative",
-                "{leaf} equals dA: the factor g'(Z) of the chain rule is missing",
-                lambda dA, cache: dA.copy(),
-                hint="dZ = dA * g'(Z), with g' the derivative of the cached activation"),
-        Mistake("derivative_of_wrong_quantity",
-                "{leaf} looks like dA * g'(g(Z)): the derivative was taken at the activation "
-                "A = g(Z) instead of at Z",
-                lambda dA, cache: dA * nnlib.get_activation(cache[1])[1](
-                    nnlib.get_activation(cache[1])[0](cache[0])),
-                hint="the cache holds Z, the pre-activation: dZ = dA * g'(Z)"),
-        Mistake("values", "{leaf} looks like dA * g(Z): the activation was used instead of "
-                "its derivative",
-                lambda dA, cache: dA * nnlib.get_activation(cache[1])[0](cache[0]),
-                hint="dZ = dA * g'(Z)"),
-    ],
-    "mlp_loss_and_grads": [
-        Mistake("missing_activation_derivative",
-                "{leaf} looks backpropagated without the activation derivative: "
-                "delta_(l-1) = delta_l W_l misses the factor g'(Z_(l-1))",
-                lambda X, y, p, a, o: _mlp_backprop(X, y, p, a, o, "no_gprime"),
-                hint="delta_(l-1) = (delta_l @ W_l) * g'(Z_(l-1))"),
-        Mistake("derivative_of_wrong_quantity",
-                "{leaf} looks backpropagated with g'(A) instead of g'(Z): the derivative was "
-                "taken at the activation, not the pre-activation",
-                lambda X, y, p, a, o: _mlp_backprop(X, y, p, a, o, "gprime_of_a"),
-                hint="keep each layer's Z in the cache and use g'(Z)"),
-    ],
-    "numerical_gradient": [
-        Mistake("values", "{leaf} looks like a forward difference (f(x + h) - f(x)) / h",
-                lambda f, x, h=1e-5: _forward_difference(f, x, h),
-                hint="use the central difference (f(x + h e_i) - f(x - h e_i)) / (2 h)"),
-        Mistake("values", "{leaf} is twice the expected value: divide by 2 h, not h",
-                lambda f, x, h=1e-5: 2 * nnlib.numerical_gradient(f, x.copy(), h),
-                hint="(f(x + h e_i) - f(x - h e_i)) / (2 h)"),
-    ],
-    "relative_error": [
-        Mistake("values", "{leaf} looks like ||a - b|| without the division by ||a|| + ||b||",
-                lambda a, b: float(np.linalg.norm(a - b)),
-                hint="relative error = ||a - b|| / (||a|| + ||b||)"),
-    ],
-    "softmax": [
-        Mistake("values", "{leaf} looks normalised over the wrong axis: each row (one example) "
-                "should sum to 1",
-                lambda Z: nnlib.softmax(Z, axis=0),
-                applies=lambda case: case.args[0].shape[0] > 1,
-                hint="use axis=1 (or axis=-1) with keepdims=True"),
-    ],
-    "log_softmax": [
-        Mistake("values", "{leaf} looks normalised over the wrong axis (over examples, not "
-                "classes)", lambda Z: nnlib.log_softmax(Z, axis=0),
-                applies=lambda case: case.args[0].shape[0] > 1,
-                hint="the log-sum-exp runs over each row: axis=1, keepdims=True"),
-    ],
-    "softmax_cross_entropy": [
-        Mistake("values", "{leaf} looks like softmax(Z) / N: the one-hot labels were not "
-                "subtracted",
-                lambda Z, y: (nnlib.softmax_cross_entropy(Z, y)[0], nnlib.softmax(Z) / len(Z)),
-                hint="dZ = (softmax(Z) - onehot(y)) / N"),
-    ],
-    "iterate_minibatches": [
-        Mistake("values", "{leaf} holds the examples in their original order: the data were "
-                "not shuffled",
-                lambda X, y, bs, rng: list(nnlib.iterate_minibatches(X, y, bs, shuffle=False)),
-                hint="order = rng.permutation(N) first, then consecutive slices of that order"),
-    ],
-    "sgd_epoch": [
-        Mistake("wrong_sign", "{leaf} moves uphill: the update adds lr * grad instead of "
-                "subtracting it",
-                lambda params, lag, X, y, lr, bs, rng: _sgd_epoch(params, lag, X, y, -lr, bs, rng),
-                hint="gradient descent: W = W - lr * dW, b = b - lr * db"),
-        Mistake("values", "{leaf} looks trained on the examples in their original order: "
-                "the epoch did not shuffle",
-                lambda params, lag, X, y, lr, bs, rng: _sgd_epoch(params, lag, X, y, lr, bs, None),
-                hint="use rng.permutation(N) (or your iterate_minibatches) for the order"),
-    ],
-    "hinge_sgd_update": [
-        Mistake("values", "{leaf} was updated although the example is outside the margin "
-                "(1 - y z <= 0)",
-                lambda w, b, x, y, lr: (w + lr * y * x, b + lr * y),
-                hint="update only when 1 - y (w . x + b) > 0; otherwise return w and b unchanged"),
-    ],
-}
-
-
 def _perceptron_strict(X, y, w, b, lr):
     w = w.copy()
     b = float(b)
@@ -286,6 +111,214 @@ def _sgd_epoch(params, loss_and_grads, X, y, lr, batch_size, rng):
         params = [(W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(params, grads, strict=True)]
         losses.append(float(loss))
     return params, losses
+
+
+
+#: notebook 02: the derivatives of the activations
+ACTIVATION_MISTAKES: dict[str, list[Mistake]] = {
+    "sigmoid_prime": [
+        Mistake("derivative_of_wrong_quantity",
+                "{leaf} looks like sigma'(a) with a = sigmoid(z): the formula a * (1 - a) was "
+                "applied to sigmoid(z), which is already a",
+                lambda z: _sig(_sig(z)) * (1 - _sig(_sig(z))),
+                hint="sigmoid_prime takes the pre-activation z: a = sigmoid(z), then a * (1 - a)"),
+        Mistake("derivative_of_wrong_quantity",
+                "{leaf} looks like z * (1 - z): the formula a * (1 - a) needs a = sigmoid(z), "
+                "not z itself",
+                lambda z: z * (1 - z),
+                hint="compute a = sigmoid(z) first, then a * (1 - a)"),
+        Mistake("values", "{leaf} looks like sigmoid(z) itself, not its derivative", _sig,
+                hint="sigma'(z) = sigma(z) (1 - sigma(z))"),
+    ],
+    "tanh_prime": [
+        Mistake("derivative_of_wrong_quantity",
+                "{leaf} looks like 1 - tanh(tanh(z))^2: tanh was applied twice",
+                lambda z: 1 - np.tanh(np.tanh(z)) ** 2,
+                hint="tanh_prime takes the pre-activation z: t = tanh(z), then 1 - t**2"),
+        Mistake("derivative_of_wrong_quantity",
+                "{leaf} looks like 1 - z^2: the formula 1 - t^2 needs t = tanh(z), not z itself",
+                lambda z: 1 - z ** 2, hint="compute t = np.tanh(z) first, then 1 - t**2"),
+        Mistake("values", "{leaf} looks like 1 - tanh(z): the square is missing",
+                lambda z: 1 - np.tanh(z), hint="tanh'(z) = 1 - tanh(z)**2"),
+    ],
+    "relu_prime": [
+        Mistake("values", "{leaf} looks like relu(z) itself, not its derivative",
+                lambda z: np.maximum(z, 0), hint="the derivative is 1 where z > 0 and 0 elsewhere"),
+    ],
+    "leaky_relu_prime": [
+        Mistake("values", "{leaf} uses slope 0.01 below zero; the course's leaky ReLU uses 0.1",
+                lambda z: np.where(z > 0, 1.0, 0.01).astype(z.dtype),
+                hint="leaky_relu(z) = max(0.1 z, z), so the slope below zero is 0.1"),
+        Mistake("values", "{leaf} looks like leaky_relu(z) itself, not its derivative",
+                nnlib.leaky_relu, hint="the derivative is 1 where z > 0 and 0.1 elsewhere"),
+    ],
+}
+
+
+#: notebooks 01 and 02: the perceptron and the logistic neuron
+NEURON_MISTAKES: dict[str, list[Mistake]] = {
+    "perceptron_predict": [
+        Mistake("values", "{leaf} are 0/1; the perceptron's labels are -1 and +1",
+                lambda X, w, b: (X @ w + b > 0).astype(int),
+                hint="np.where(X @ w + b > 0, 1, -1)"),
+    ],
+    "perceptron_epoch": [
+        Mistake("values", "{leaf} differs as if a point exactly on the boundary "
+                "(y (w.x + b) = 0) did not count as a mistake",
+                lambda X, y, w, b, lr=1.0: _perceptron_strict(X, y, w, b, lr),
+                hint="update when y_n (w . x_n + b) <= 0, so that training can start from w = 0"),
+    ],
+    "neuron_forward": [
+        Mistake("values", "{leaf} looks like X @ w + b: the sigmoid is missing",
+                lambda X, w, b: X @ w + b, hint="f(x) = sigmoid(X @ w + b)"),
+    ],
+    "neuron_sgd_step": [
+        Mistake("missing_activation_derivative",
+                "{leaf} looks updated with delta_0 = y - f: the factor f (1 - f) of the "
+                "sigmoid's derivative is missing",
+                lambda x, y, w, b, lr: nnlib.neuron_sgd_step(x, y, w, b, lr, "cross_entropy"),
+                hint="on squared error delta_0 = (y - f) f (1 - f)"),
+    ],
+}
+
+
+#: notebook 03: forward passes and counting
+FORWARD_MISTAKES: dict[str, list[Mistake]] = {
+    "dense_forward": [
+        Mistake("transposed", "{leaf} looks computed as X @ W + b: W is used without its "
+                "transpose",
+                lambda X, W, b: (X @ W + b, None),
+                hint="W has shape (n_out, n_in), so Z = X @ W.T + b"),
+        Mistake("values", "{leaf} looks like X @ W.T without the bias b",
+                lambda X, W, b: (X @ W.T, None), hint="Z = X @ W.T + b"),
+    ],
+    "mlp_forward": [
+        Mistake("values", "{leaf} looks computed without the output function ({name}'s "
+                "`output` argument: softmax or sigmoid)",
+                lambda X, params, activation, output: nnlib.mlp_forward(
+                    X, params, activation, "identity"),
+                applies=lambda case: case.args[3] != "identity",
+                hint="after the last layer apply softmax (or sigmoid), not the hidden "
+                     "activation"),
+        Mistake("values", "{leaf} looks computed with the hidden activation applied to the "
+                "last layer too",
+                lambda X, params, activation, output: _mlp_act_on_last(X, params, activation,
+                                                                       output),
+                hint="the last layer's Z goes straight into the output function"),
+    ],
+    "count_parameters": [
+        Mistake("values", "{leaf} looks like the number of weights only: the biases are missing",
+                lambda sizes, bias=True: nnlib.count_parameters(sizes, False),
+                applies=lambda case: len(case.args) < 2 or case.args[1],
+                hint="each non-input unit has one bias: add sum(layer_sizes[1:])"),
+        Mistake("values", "{leaf} includes biases for the input layer too",
+                lambda sizes, bias=True: nnlib.count_parameters(sizes, bias) + sizes[0] * bias,
+                hint="only the non-input layers have biases"),
+    ],
+}
+
+
+#: notebook 06: backpropagation and gradient checking
+BACKPROP_MISTAKES: dict[str, list[Mistake]] = {
+    "activation_backward": [
+        Mistake("missing_activation_derivative",
+                "{leaf} equals dA: the factor g'(Z) of the chain rule is missing",
+                lambda dA, cache: dA.copy(),
+                hint="dZ = dA * g'(Z), with g' the derivative of the cached activation"),
+        Mistake("derivative_of_wrong_quantity",
+                "{leaf} looks like dA * g'(g(Z)): the derivative was taken at the activation "
+                "A = g(Z) instead of at Z",
+                lambda dA, cache: dA * nnlib.get_activation(cache[1])[1](
+                    nnlib.get_activation(cache[1])[0](cache[0])),
+                hint="the cache holds Z, the pre-activation: dZ = dA * g'(Z)"),
+        Mistake("values", "{leaf} looks like dA * g(Z): the activation was used instead of "
+                "its derivative",
+                lambda dA, cache: dA * nnlib.get_activation(cache[1])[0](cache[0]),
+                hint="dZ = dA * g'(Z)"),
+    ],
+    "mlp_loss_and_grads": [
+        Mistake("missing_activation_derivative",
+                "{leaf} looks backpropagated without the activation derivative: "
+                "delta_(l-1) = delta_l W_l misses the factor g'(Z_(l-1))",
+                lambda X, y, p, a, o: _mlp_backprop(X, y, p, a, o, "no_gprime"),
+                hint="delta_(l-1) = (delta_l @ W_l) * g'(Z_(l-1))"),
+        Mistake("derivative_of_wrong_quantity",
+                "{leaf} looks backpropagated with g'(A) instead of g'(Z): the derivative was "
+                "taken at the activation, not the pre-activation",
+                lambda X, y, p, a, o: _mlp_backprop(X, y, p, a, o, "gprime_of_a"),
+                hint="keep each layer's Z in the cache and use g'(Z)"),
+    ],
+    "numerical_gradient": [
+        Mistake("values", "{leaf} looks like a forward difference (f(x + h) - f(x)) / h",
+                lambda f, x, h=1e-5: _forward_difference(f, x, h),
+                hint="use the central difference (f(x + h e_i) - f(x - h e_i)) / (2 h)"),
+        Mistake("values", "{leaf} is twice the expected value: divide by 2 h, not h",
+                lambda f, x, h=1e-5: 2 * nnlib.numerical_gradient(f, x.copy(), h),
+                hint="(f(x + h e_i) - f(x - h e_i)) / (2 h)"),
+    ],
+    "relative_error": [
+        Mistake("values", "{leaf} looks like ||a - b|| without the division by ||a|| + ||b||",
+                lambda a, b: float(np.linalg.norm(a - b)),
+                hint="relative error = ||a - b|| / (||a|| + ||b||)"),
+    ],
+}
+
+
+#: notebook 07: softmax and cross-entropy
+SOFTMAX_MISTAKES: dict[str, list[Mistake]] = {
+    "softmax": [
+        Mistake("values", "{leaf} looks normalised over the wrong axis: each row (one example) "
+                "should sum to 1",
+                lambda Z: nnlib.softmax(Z, axis=0),
+                applies=lambda case: case.args[0].shape[0] > 1,
+                hint="use axis=1 (or axis=-1) with keepdims=True"),
+    ],
+    "log_softmax": [
+        Mistake("values", "{leaf} looks normalised over the wrong axis (over examples, not "
+                "classes)", lambda Z: nnlib.log_softmax(Z, axis=0),
+                applies=lambda case: case.args[0].shape[0] > 1,
+                hint="the log-sum-exp runs over each row: axis=1, keepdims=True"),
+    ],
+    "softmax_cross_entropy": [
+        Mistake("values", "{leaf} looks like softmax(Z) / N: the one-hot labels were not "
+                "subtracted",
+                lambda Z, y: (nnlib.softmax_cross_entropy(Z, y)[0], nnlib.softmax(Z) / len(Z)),
+                hint="dZ = (softmax(Z) - onehot(y)) / N"),
+    ],
+}
+
+
+#: notebook 08: minibatches and SGD
+SGD_MISTAKES: dict[str, list[Mistake]] = {
+    "iterate_minibatches": [
+        Mistake("values", "{leaf} holds the examples in their original order: the data were "
+                "not shuffled",
+                lambda X, y, bs, rng: list(nnlib.iterate_minibatches(X, y, bs, shuffle=False)),
+                hint="order = rng.permutation(N) first, then consecutive slices of that order"),
+    ],
+    "sgd_epoch": [
+        Mistake("wrong_sign", "{leaf} moves uphill: the update adds lr * grad instead of "
+                "subtracting it",
+                lambda params, lag, X, y, lr, bs, rng: _sgd_epoch(params, lag, X, y, -lr, bs, rng),
+                hint="gradient descent: W = W - lr * dW, b = b - lr * db"),
+        Mistake("values", "{leaf} looks trained on the examples in their original order: "
+                "the epoch did not shuffle",
+                lambda params, lag, X, y, lr, bs, rng: _sgd_epoch(params, lag, X, y, lr, bs, None),
+                hint="use rng.permutation(N) (or your iterate_minibatches) for the order"),
+    ],
+    "hinge_sgd_update": [
+        Mistake("values", "{leaf} was updated although the example is outside the margin "
+                "(1 - y z <= 0)",
+                lambda w, b, x, y, lr: (w + lr * y * x, b + lr * y),
+                hint="update only when 1 - y (w . x + b) > 0; otherwise return w and b unchanged"),
+    ],
+}
+
+#: exercise -> mistakes: every table above in one.
+MISTAKES: dict[str, list[Mistake]] = {
+    **ACTIVATION_MISTAKES, **NEURON_MISTAKES, **FORWARD_MISTAKES, **BACKPROP_MISTAKES,
+    **SOFTMAX_MISTAKES, **SGD_MISTAKES,
+}
 
 
 #: exercise -> (case args -> {output path: starting value}) for update rules.

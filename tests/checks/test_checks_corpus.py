@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from _checks_corpus import CORPUS, hard_coded
 
-from autograder.checks import CODES, PUBLIC_SEED, check
+from autograder.checks import PUBLIC_SEED, check
+from autograder.checks.codes import JUDGE_CODES
 
 
 @pytest.mark.parametrize("wrong", CORPUS, ids=lambda w: f"{w.exercise}-{w.code}-{w.what}")
@@ -20,7 +21,7 @@ def test_wrong_implementation_gets_its_diagnosis(wrong):
 
 def test_every_diagnosis_code_is_in_the_corpus():
     in_corpus = {w.code for w in CORPUS}
-    assert set(CODES) <= in_corpus, set(CODES) - in_corpus
+    assert set(JUDGE_CODES) <= in_corpus, set(JUDGE_CODES) - in_corpus
 
 
 def test_exception_message_names_the_students_line():
