@@ -21,7 +21,7 @@ def count_mistakes(X, y, w, b) -> int:
 
 
 def plot_perceptron(ax, X, y, w, b, title: str | None = None, margin: float = 0.6,
-                    resolution: int = 150):
+                    resolution: int = 150, xlim=None, ylim=None):
     """Shade the two half-planes of the perceptron ``(w, b)``, draw its boundary, scatter ``(X, y)``
     and ring the misclassified points.
 
@@ -30,12 +30,18 @@ def plot_perceptron(ax, X, y, w, b, title: str | None = None, margin: float = 0.
     ax : matplotlib Axes.
     X : array (N, 2); y : array (N,) of labels in ``{-1, +1}``; w : array (2,); b : float.
     title : default ``"Perceptron boundary: k mistakes"``.
+    xlim, ylim : optional ``(low, high)`` axis limits; by default the data's range plus ``margin``
+        (widen them when the boundary lies away from the data).
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
     w = np.asarray(w, dtype=float)
     lo = X.min(axis=0) - margin
     hi = X.max(axis=0) + margin
+    if xlim is not None:
+        lo[0], hi[0] = xlim
+    if ylim is not None:
+        lo[1], hi[1] = ylim
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
     pred = perceptron_predict(np.c_[gx.ravel(), gy.ravel()], w, b).reshape(gx.shape)
     ax.contourf(gx, gy, pred, levels=[-1.5, 0, 1.5], cmap=CMAP, alpha=0.25)
