@@ -33,8 +33,9 @@ def _cmd_release(args) -> int:
 def _cmd_grade(args) -> int:
     from pathlib import Path
 
-    from .class_report import summary_table, write_class_report
-    from .grading import GradingError, grade_class, write_gradebook, write_grades_csv
+    from .grading.class_report import summary_table, write_class_report
+    from .grading.driver import GradingError, grade_class
+    from .grading.gradebook import write_gradebook, write_grades_csv
 
     course_dir = Path(args.course_dir).resolve()
     try:
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true", help="grade again students already graded")
     g.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per submission")
     g.set_defaults(func=_cmd_grade)
+    from .term.cli import add_term_commands
+
+    add_term_commands(sub)  # publish, collect, return, export, report (autograder/term/)
     return p
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import nnlib
+import nnlib.fast_step as fast_step
 import nnlib.mlp as mlp_module
 
 ACTIVATIONS = sorted(nnlib.ACTIVATIONS)
@@ -90,7 +91,7 @@ def test_changing_batch_sizes_keeps_a_bounded_cache(dtype, no_plain_path):
         _assert_close(net.train_step(X, y, 0.1), float(loss_ref), dtype, f"loss, N={N}")
         for (W, _), (W_ref, _) in zip(net.params, params_ref, strict=True):
             _assert_close(W, W_ref, dtype, f"W, N={N}")
-        assert len(net._step_buffers) <= mlp_module._MAX_CACHED_BATCH_SIZES
+        assert len(net._step_buffers) <= fast_step._MAX_CACHED_BATCH_SIZES
 
 
 def test_buffers_are_reused_not_reallocated(no_plain_path):
@@ -191,7 +192,7 @@ def test_a_subclass_overriding_loss_and_grads_is_respected():
 
 
 def test_a_huge_batch_is_not_cached(monkeypatch):
-    monkeypatch.setattr(mlp_module, "_MAX_CACHED_BYTES", 4096)
+    monkeypatch.setattr(fast_step, "_MAX_CACHED_BYTES", 4096)
     rng = np.random.default_rng(11)
     net = nnlib.MLP([2, 4, 2], rng=rng, dtype=np.float32)
     N = 4096 // (4 * 4) + 1  # A[0], (N, 4) float32, alone exceeds the cap

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..checks.diagnose import CODE_MEANINGS
 from ..exercises import exercises_for
-from .driver import NOT_GRADED
+from .journal import NOT_GRADED
 
 __all__ = ["summary_table", "write_class_report"]
 

@@ -12,11 +12,9 @@ nbgrader manual override), ``DIR/reports/grades.csv`` and the class report.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import queue
-import secrets
 import signal
 import subprocess
 import sys
@@ -25,61 +23,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..exercises import ASSIGNMENTS, exercises_for
-from ..notebooks import ROOT, child_env, run_entry_point, solution_path
+from ..exercises import ASSIGNMENTS
+from ..notebooks import ROOT, child_env, solution_path
+from .journal import load_journal, run_seed, state_dir, students_of, ungraded_entry, write_atomic
 
-__all__ = ["GradingError", "grade_class", "load_journal", "write_gradebook", "write_grades_csv"]
-
-CSV_FIELDS = ["student", "assignment", "exercise", "score", "max_score", "nbgrader_score",
-              "overridden", "reason", "diagnosis"]
-
-
-#: The diagnosis recorded for every exercise of a submission that could not be graded (a broken or
-#: missing notebook, a failed re-check): not a mistake in the student's code.
-NOT_GRADED = "not_graded"
+__all__ = ["GradingError", "grade_class"]
 
 
 class GradingError(RuntimeError):
     """The grading run cannot start (bad assignment, course directory without submissions...)."""
-
-
-def state_dir(course_dir: Path, assignment: str) -> Path:
-    return course_dir / "reports" / ".state" / assignment
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def run_seed(course_dir: Path, assignment: str) -> int:
-    """The secret seed of this assignment's hidden re-check cases, fixed for the course directory
-    so that a resumed run draws the same cases as an uninterrupted one."""
-    path = state_dir(course_dir, assignment) / "seed"
-    if not path.exists():
-        _write_atomic(path, str(secrets.randbits(62)))
-        os.chmod(path, 0o600)
-    return int(path.read_text())
-
-
-def students_of(course_dir: Path) -> list[str]:
-    sub = course_dir / "submitted"
-    if not sub.is_dir():
-        return []
-    return sorted(p.name for p in sub.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def load_journal(course_dir: Path, assignment: str, students) -> dict[str, dict]:
-    out = {}
-    for s in students:
-        p = state_dir(course_dir, assignment) / f"{s}.json"
-        if p.exists():
-            try:
-                out[s] = json.loads(p.read_text())
-            except json.JSONDecodeError:
-                pass  # a torn write cannot happen (atomic rename); be safe anyway: regrade
-    return out
 
 
 # --- progress ------------------------------------------------------------------------------------
@@ -200,16 +152,6 @@ class _Slot:
         return isinstance(msg, dict) and msg.get("stage") == stage
 
 
-def ungraded_entry(assignment: str, student: str, problem: str) -> dict:
-    """The journal entry of a submission that could not be graded: zero for every exercise,
-    the problem as the reason."""
-    return {"student": student, "assignment": assignment, "stage": "done", "problem": problem,
-            "exercises": [{"exercise": ex.name, "points": ex.points, "score": 0.0,
-                           "nbgrader_score": None, "overridden": False, "diagnosis": NOT_GRADED,
-                           "reason": problem, "message": problem}
-                          for ex in exercises_for(assignment)]}
-
-
 def grade_class(assignment: str, course_dir, jobs: int | None = None, force: bool = False,
                 timeout: float = 600.0, progress_stream=sys.stderr) -> dict:
     """Grade every submission of ``assignment``; return the journal ``{student: entry}``."""
@@ -245,7 +187,7 @@ def grade_class(assignment: str, course_dir, jobs: int | None = None, force: boo
                 if entry.get("stage") != "done":
                     entry = ungraded_entry(assignment, student, entry.get("problem") or "grading failed")
                 entry["assignment"] = assignment
-                _write_atomic(state / f"{student}.json", json.dumps(entry, indent=1))
+                write_atomic(state / f"{student}.json", json.dumps(entry, indent=1))
                 with lock:
                     journal[student] = entry
                     bar.update(failed=bool(entry.get("problem")))
@@ -260,79 +202,3 @@ def grade_class(assignment: str, course_dir, jobs: int | None = None, force: boo
         for t in threads:
             t.join()
     return {s: journal[s] for s in students if s in journal}
-
-
-# --- outputs, all derived from the journal ---------------------------------------------------------
-
-def csv_rows(journal: dict) -> list[dict]:
-    rows = []
-    for student, entry in sorted(journal.items()):
-        for r in entry["exercises"]:
-            rows.append({
-                "student": student, "assignment": entry["assignment"], "exercise": r["exercise"],
-                "score": f"{r['score']:g}", "max_score": r["points"],
-                "nbgrader_score": "" if r.get("nbgrader_score") is None else f"{r['nbgrader_score']:g}",
-                "overridden": "yes" if r.get("overridden") else "no", "reason": r.get("reason") or "",
-                "diagnosis": r.get("diagnosis") or "",
-            })
-    return rows
-
-
-def write_grades_csv(course_dir: Path, journal: dict, assignment: str) -> Path:
-    """``reports/grades.csv``: one row per student and exercise, every assignment graded so far."""
-    path = course_dir / "reports" / "grades.csv"
-    keep = []
-    if path.exists():
-        with open(path, newline="") as f:
-            keep = [r for r in csv.DictReader(f) if r.get("assignment") != assignment]
-    rows = keep + csv_rows(journal)
-    rows.sort(key=lambda r: (r["assignment"], r["student"]))
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=CSV_FIELDS)
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, path)
-    return path
-
-
-def _gradebook_main(argv=None) -> None:
-    """Subprocess entry point of :func:`write_gradebook`: ``COURSE_DIR ASSIGNMENT``."""
-    course_dir, assignment = argv if argv is not None else sys.argv[1:]
-    import tempfile
-
-    from nbgrader.api import Gradebook, MissingEntry
-
-    from ..notebooks import nbgrader_api
-
-    course_dir = Path(course_dir)
-    students = students_of(course_dir)
-    journal = load_journal(course_dir, assignment, students)
-    os.environ.pop("NNCOURSE_GRADEBOOK", None)
-    with tempfile.TemporaryDirectory() as rel:
-        api = nbgrader_api(course_dir, Path(rel))
-        if not api.generate_assignment(assignment, force=True, create=True)["success"]:
-            sys.exit(f"cannot register {assignment} in the gradebook")
-    with Gradebook(api.coursedir.db_url) as gb:
-        for student, entry in sorted(journal.items()):
-            gb.update_or_create_student(student)
-            try:
-                gb.find_submission(assignment, student)
-            except MissingEntry:
-                gb.add_submission(assignment, student)
-            for r in entry["exercises"]:
-                g = gb.find_grade(f"{r['exercise']}_tests", assignment, assignment, student)
-                nb_score = r.get("nbgrader_score")
-                g.auto_score = float(nb_score) if nb_score is not None else 0.0
-                g.manual_score = float(r["score"]) if (r.get("overridden") or nb_score is None) else None
-            gb.db.commit()
-
-
-def write_gradebook(course_dir: Path, assignment: str) -> None:
-    """Write ``DIR/gradebook.db`` from the journal (idempotent), in a separate process."""
-    env = {k: v for k, v in os.environ.items() if k != "NNCOURSE_GRADEBOOK"}
-    try:
-        run_entry_point("autograder.grading", "_gradebook_main", [course_dir, assignment],
-                        "writing the gradebook", env=env)
-    except RuntimeError as exc:
-        raise GradingError(str(exc)) from None

@@ -13,10 +13,10 @@ Server::
 
     python -I -m autograder.grading.forkserver serve SOCKET MODULE[,MODULE...]
 
-Stand-in process (for programs that must start a process of their own, like jupyter_client
+Stand-in process (:mod:`.forkclient`, for programs that must start a process of their own, like jupyter_client
 starting a kernel; it imports nothing but the standard library, so it starts in ~20 ms)::
 
-    python -I -S .../autograder/grading/forkserver.py run SOCKET module:function [ARG...]
+    python -I -S .../autograder/grading/forkclient.py run SOCKET module:function [ARG...]
 
 runs ``function([ARG...])`` in a forked child, forwards the signals it receives to the child and
 exits when the child does, with its exit code (128 + N if a signal N killed it). If the server
@@ -42,110 +42,11 @@ import socket
 import struct
 import subprocess
 import sys
-import time
 
-FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
-                     signal.SIGUSR1, signal.SIGUSR2)
-_HEADER = struct.Struct("!I")
+from .forkclient import HEADER, Child, run, send_json
 
+__all__ = ["Child", "ForkServer", "run", "serve"]
 
-def _send_json(sock: socket.socket, obj) -> None:
-    sock.sendall(json.dumps(obj).encode() + b"\n")
-
-
-# --- the client side ------------------------------------------------------------------------------
-
-class Child:
-    """A process forked by the server at ``socket_path``, with :class:`subprocess.Popen`'s
-    ``pid``, ``returncode``, ``poll``, ``wait``, ``send_signal`` and ``kill``.
-
-    Raises ``OSError`` if the server cannot be reached.
-    """
-
-    def __init__(self, socket_path: str, entry: str, args=(), cwd: str | None = None,
-                 env: dict | None = None, stdin=0, stdout=1, stderr=2):
-        fds = [f if isinstance(f, int) else f.fileno() for f in (stdin, stdout, stderr)]
-        request = json.dumps({"entry": entry, "args": list(args), "cwd": cwd or os.getcwd(),
-                              "env": dict(os.environ if env is None else env)}).encode()
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            self._sock.settimeout(10)
-            self._sock.connect(str(socket_path))
-            socket.send_fds(self._sock, [_HEADER.pack(len(request)) + request], fds)
-            self._buf = b""
-            reply = self._read_message(block=True)
-            if not reply or "pid" not in reply:
-                raise OSError(f"the fork server did not start {entry}: {reply}")
-        except BaseException:
-            self._sock.close()
-            raise
-        self.pid = int(reply["pid"])
-        self.returncode: int | None = None
-
-    def _read_message(self, block: bool):
-        while b"\n" not in self._buf:
-            self._sock.settimeout(30.0 if block else 0.0)  # blocking reads wait for the pid only
-            try:
-                data = self._sock.recv(4096)
-            except (BlockingIOError, InterruptedError):
-                return None
-            except OSError:
-                data = b""
-            if not data:
-                return {"exit": -signal.SIGKILL}  # the server is gone, and with it the child
-            self._buf += data
-        line, self._buf = self._buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def poll(self) -> int | None:
-        while self.returncode is None:
-            msg = self._read_message(block=False)
-            if msg is None:
-                break
-            if "exit" in msg:
-                self.returncode = int(msg["exit"])
-                self._sock.close()
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        import select
-
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                raise subprocess.TimeoutExpired(f"fork server child {self.pid}", timeout)
-            select.select([self._sock], [], [], left)  # until the server says something
-        return self.returncode
-
-    def send_signal(self, sig: int) -> None:
-        if self.returncode is None:
-            try:
-                _send_json(self._sock, {"signal": int(sig)})
-            except OSError:
-                pass
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-
-def run(socket_path: str, entry: str, argv: list[str]) -> None:
-    """The stand-in process: ``entry(argv)`` in a forked child, or in a fresh Python if the
-    server cannot be reached; exits with the child's exit code."""
-    try:
-        child = Child(socket_path, entry, [argv])
-    except OSError as exc:
-        print(f"forkserver: {exc}; starting {entry} in a fresh Python instead", file=sys.stderr)
-        module, function = entry.split(":")
-        code = f"import sys, {module} as m; m.{function}(sys.argv[1:])"
-        os.execv(sys.executable, [sys.executable, "-I", "-c", code, *argv])
-    for sig in FORWARDED_SIGNALS:
-        signal.signal(sig, lambda s, frame: child.send_signal(s))
-    code = child.wait()
-    os._exit(code if code >= 0 else 128 - code)
-
-
-# --- the server side ------------------------------------------------------------------------------
 
 def _exit_code(status: int) -> int:
     return os.waitstatus_to_exitcode(status)
@@ -202,12 +103,12 @@ def _child_main(conn, request, fds, close, mask) -> None:
 def _recv_request(conn: socket.socket):
     conn.settimeout(10)
     data, fds, _flags, _addr = socket.recv_fds(conn, 1 << 16, 3)
-    if len(fds) != 3 or len(data) < _HEADER.size:
+    if len(fds) != 3 or len(data) < HEADER.size:
         for fd in fds:
             os.close(fd)
         raise ValueError("a request needs a JSON header and three file descriptors")
-    (length,) = _HEADER.unpack(data[:_HEADER.size])
-    data = data[_HEADER.size:]
+    (length,) = HEADER.unpack(data[:HEADER.size])
+    data = data[HEADER.size:]
     while len(data) < length:
         more = conn.recv(length - len(data))
         if not more:
@@ -231,6 +132,146 @@ def _set_parent_death_signal(sig: int) -> None:
         pass
 
 
+class _Server:
+    """The server's loop: accept requests, fork a child for each, relay signals, report exits."""
+
+    def __init__(self, socket_path: str):
+        self.path = socket_path
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if os.path.exists(socket_path):
+            os.unlink(socket_path)
+        self.listener.bind(socket_path)
+        os.chmod(socket_path, 0o600)
+        self.listener.listen(16)
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        self.stopping: list[bool] = []
+        signal.signal(signal.SIGCHLD, lambda *a: None)
+        signal.signal(signal.SIGTERM, lambda *a: self.stopping.append(True))
+        self.wake = os.fdopen(wake_r, "rb", buffering=0)
+        self.wake_wfile = os.fdopen(wake_w, "wb", buffering=0)
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(self.listener, selectors.EVENT_READ, "accept")
+        self.sel.register(self.wake, selectors.EVENT_READ, "wake")
+        self.children: dict[int, socket.socket | None] = {}  # pid -> its client's connection
+        self.by_conn: dict[socket.socket, int] = {}
+        self.bufs: dict[socket.socket, bytes] = {}
+
+    def loop(self) -> None:
+        print("ready", flush=True)
+        while not self.stopping:
+            for key, _events in self.sel.select(timeout=1.0):
+                if key.data == "accept":
+                    self.accept()
+                elif key.data == "wake":
+                    self.wake.read(512)
+                else:
+                    self.on_client(key.fileobj)
+            self.reap()
+        for pid in list(self.children):
+            _killpg(pid, signal.SIGKILL)
+        self.listener.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+    def accept(self) -> None:
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        try:
+            creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+            _pid, uid, _gid = struct.unpack("3i", creds)
+            if uid != os.getuid():
+                raise PermissionError(f"uid {uid} may not use this fork server")
+            request, fds = _recv_request(conn)
+        except (OSError, ValueError) as exc:
+            print(f"forkserver: refused a request: {exc}", file=sys.stderr, flush=True)
+            conn.close()
+            return
+        # Signals stay blocked across the fork until the child has reset our handlers:
+        # a SIGTERM sent to a brand-new child must kill it, not stop a copy of this loop.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)
+        pid = os.fork()
+        if pid == 0:
+            _child_main(conn, request, fds,
+                        [self.listener, self.wake, self.wake_wfile, self.sel, *self.by_conn], mask)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for fd in fds:
+            os.close(fd)
+        self.children[pid] = conn
+        self.by_conn[conn] = pid
+        self.bufs[conn] = b""
+        try:
+            conn.settimeout(None)
+            send_json(conn, {"pid": pid})
+            self.sel.register(conn, selectors.EVENT_READ, "client")
+        except OSError:
+            _killpg(pid, signal.SIGKILL)
+
+    def on_client(self, conn: socket.socket) -> None:
+        """A client sent signal requests, or went away (then so does its child)."""
+        try:
+            data = conn.recv(4096)
+        except OSError:
+            data = b""
+        pid = self.by_conn.get(conn)
+        if not data:
+            if pid is not None:
+                _killpg(pid, signal.SIGKILL)
+                self.children[pid] = None
+            self.forget(conn)
+            return
+        self.bufs[conn] += data
+        while b"\n" in self.bufs[conn]:
+            line, self.bufs[conn] = self.bufs[conn].split(b"\n", 1)
+            try:
+                sig = int(json.loads(line)["signal"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if pid is not None:
+                _killpg(pid, sig)
+
+    def reap(self) -> None:
+        """Reap every child that has ended and tell its client the exit code."""
+        while self.children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            conn = self.children.pop(pid, None)
+            if conn is not None:
+                try:
+                    send_json(conn, {"exit": _exit_code(status)})
+                except OSError:
+                    pass
+                self.forget(conn)
+
+    def forget(self, conn: socket.socket) -> None:
+        self.by_conn.pop(conn, None)
+        self.bufs.pop(conn, None)
+        try:
+            self.sel.unregister(conn)
+        except (KeyError, ValueError):
+            pass
+        conn.close()
+
+
+def _killpg(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def serve(socket_path: str, preload: list[str]) -> None:
     """Import ``preload``, then fork a child for every request on ``socket_path`` until SIGTERM
     or the death of the process that started the server."""
@@ -242,128 +283,7 @@ def serve(socket_path: str, preload: list[str]) -> None:
         importlib.import_module(module)
     if os.getppid() != parent:  # our parent died while we imported
         return
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    if os.path.exists(socket_path):
-        os.unlink(socket_path)
-    listener.bind(socket_path)
-    os.chmod(socket_path, 0o600)
-    listener.listen(16)
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_w, False)
-    signal.set_wakeup_fd(wake_w)
-    stopping = []
-    signal.signal(signal.SIGCHLD, lambda *a: None)
-    signal.signal(signal.SIGTERM, lambda *a: stopping.append(True))
-    wake = os.fdopen(wake_r, "rb", buffering=0)
-    wake_wfile = os.fdopen(wake_w, "wb", buffering=0)
-    sel = selectors.DefaultSelector()
-    sel.register(listener, selectors.EVENT_READ, "accept")
-    sel.register(wake, selectors.EVENT_READ, "wake")
-    children: dict[int, socket.socket] = {}  # pid -> its client's connection
-    by_conn: dict[socket.socket, int] = {}
-    bufs: dict[socket.socket, bytes] = {}
-    print("ready", flush=True)
-
-    def killpg(pid: int, sig: int) -> None:
-        try:
-            os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            try:
-                os.kill(pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-    def forget(conn: socket.socket) -> None:
-        by_conn.pop(conn, None)
-        bufs.pop(conn, None)
-        try:
-            sel.unregister(conn)
-        except (KeyError, ValueError):
-            pass
-        conn.close()
-
-    while not stopping:
-        for key, _events in sel.select(timeout=1.0):
-            if key.data == "accept":
-                try:
-                    conn, _ = listener.accept()
-                except OSError:
-                    continue
-                try:
-                    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                            struct.calcsize("3i"))
-                    _pid, uid, _gid = struct.unpack("3i", creds)
-                    if uid != os.getuid():
-                        raise PermissionError(f"uid {uid} may not use this fork server")
-                    request, fds = _recv_request(conn)
-                except (OSError, ValueError) as exc:
-                    print(f"forkserver: refused a request: {exc}", file=sys.stderr, flush=True)
-                    conn.close()
-                    continue
-                # Signals stay blocked across the fork until the child has reset our handlers:
-                # a SIGTERM sent to a brand-new child must kill it, not stop a copy of this loop.
-                mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)
-                pid = os.fork()
-                if pid == 0:
-                    _child_main(conn, request, fds, [listener, wake, wake_wfile, sel, *by_conn],
-                                mask)
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                for fd in fds:
-                    os.close(fd)
-                children[pid] = conn
-                by_conn[conn] = pid
-                bufs[conn] = b""
-                try:
-                    conn.settimeout(None)
-                    _send_json(conn, {"pid": pid})
-                    sel.register(conn, selectors.EVENT_READ, "client")
-                except OSError:
-                    killpg(pid, signal.SIGKILL)
-            elif key.data == "wake":
-                wake.read(512)
-            else:
-                conn = key.fileobj
-                try:
-                    data = conn.recv(4096)
-                except OSError:
-                    data = b""
-                pid = by_conn.get(conn)
-                if not data:  # the client is gone: so is its child
-                    if pid is not None:
-                        killpg(pid, signal.SIGKILL)
-                        children[pid] = None
-                    forget(conn)
-                    continue
-                bufs[conn] += data
-                while b"\n" in bufs[conn]:
-                    line, bufs[conn] = bufs[conn].split(b"\n", 1)
-                    try:
-                        sig = int(json.loads(line)["signal"])
-                    except (ValueError, KeyError, TypeError):
-                        continue
-                    if pid is not None:
-                        killpg(pid, sig)
-        while children:  # reap every child that has ended
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            conn = children.pop(pid, None)
-            if conn is not None:
-                try:
-                    _send_json(conn, {"exit": _exit_code(status)})
-                except OSError:
-                    pass
-                forget(conn)
-    for pid in list(children):
-        killpg(pid, signal.SIGKILL)
-    listener.close()
-    try:
-        os.unlink(socket_path)
-    except OSError:
-        pass
+    _Server(socket_path).loop()
 
 
 class ForkServer:

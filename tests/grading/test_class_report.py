@@ -7,7 +7,7 @@ import re
 from autograder.checks.diagnose import CODE_MEANINGS, CODES
 from autograder.exercises import exercises_for
 from autograder.grading.class_report import summary_table, write_class_report
-from autograder.grading.driver import NOT_GRADED
+from autograder.grading.journal import NOT_GRADED
 
 A = "02_logistic_neuron"
 EXERCISES = exercises_for(A)

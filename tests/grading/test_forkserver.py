@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import forkserver
+from autograder.grading import forkclient
 from autograder.grading.forkserver import Child, ForkServer
 
 
@@ -102,17 +102,17 @@ def test_the_server_survives_whatever_its_children_do(server, tmp_path):
 
 
 def _stand_in(sock: str, entry: str, *args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-I", "-S", forkserver.__file__, "run", sock, entry,
+    return subprocess.Popen([sys.executable, "-I", "-S", forkclient.__file__, "run", sock, entry,
                              *args], **kw)
 
 
 def test_stand_in_process_passes_its_arguments_and_exit_code(server, tmp_path):
-    out = subprocess.run([sys.executable, "-I", "-S", forkserver.__file__, "run", server.path,
+    out = subprocess.run([sys.executable, "-I", "-S", forkclient.__file__, "run", server.path,
                           "builtins:print", "a", "-f", "b c"], capture_output=True, text=True,
                          timeout=30)
     assert out.returncode == 0
     assert out.stdout == "['a', '-f', 'b c']\n"
-    assert subprocess.run([sys.executable, "-I", "-S", forkserver.__file__, "run", server.path,
+    assert subprocess.run([sys.executable, "-I", "-S", forkclient.__file__, "run", server.path,
                            "sys:exit"], timeout=30).returncode == 1  # sys.exit([]) -> 1
 
 
@@ -136,7 +136,7 @@ def test_stand_in_forwards_signals_and_takes_the_child_with_it(server, tmp_path)
 
 
 def test_stand_in_without_a_server_runs_the_entry_in_a_fresh_python(tmp_path):
-    out = subprocess.run([sys.executable, "-I", "-S", forkserver.__file__, "run",
+    out = subprocess.run([sys.executable, "-I", "-S", forkclient.__file__, "run",
                           str(tmp_path / "no.sock"), "builtins:print", "x"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

@@ -1,0 +1,111 @@
+"""The jailed kernel that nbgrader's autograde runs a submission in, and the fork servers.
+
+A grading worker (:mod:`.worker`) calls :func:`start_fork_servers` once, writes a kernelspec with
+:func:`write_kernel_spec` whose kernel is :mod:`.kernel_launcher` (a jailed ipykernel, forked from
+the kernel fork server when there is one), and calls :func:`reap_kernel_leftovers` around every
+autograde so that nothing a submission forked outlives it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from ..notebooks import ROOT
+from .jail import Limits, kill_uid, slot_uid
+
+__all__ = ["KERNEL_LIMITS", "KERNEL_NAME", "KERNEL_PRELOAD", "kernel_uid", "reap_kernel_leftovers",
+           "start_fork_servers", "write_kernel_spec"]
+
+KERNEL_NAME = "nncourse-jail"
+KERNEL_UID_OFFSET = 1000
+KERNEL_LIMITS = Limits(cpu_seconds=300, memory_bytes=3 * 1024**3, processes=128)
+
+#: Modules the kernels' fork server imports once: what the notebooks' set-up cells import, and
+#: the jailed kernel's own start-up (autograder.grading.kernel_launcher).
+KERNEL_PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "sqlite3",
+                  "matplotlib.font_manager", "matplotlib.pyplot",
+                  "matplotlib_inline.backend_inline", "numpy", "nnlib", "nnlib.demos.plot",
+                  "autograder.checks", "autograder.grading.jail", "autograder.grading.kernel_launcher")
+
+
+def kernel_uid(slot: int) -> int | None:
+    """The uid the jailed kernels of worker ``slot`` run as (``None`` without root: the grader's).
+
+    Not the re-check's uid: the two run at the same time and each is cleaned up by uid."""
+    return slot_uid(slot) + KERNEL_UID_OFFSET if os.geteuid() == 0 else None
+
+
+def write_kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int,
+                      forkserver: str | None = None) -> Path:
+    """A kernelspec whose kernel runs jailed; returns the folder to put on JUPYTER_PATH.
+
+    With ``forkserver`` (a socket of a fork server started with :data:`KERNEL_PRELOAD`), the
+    kernel is forked from it through a stand-in process (see :mod:`autograder.grading.forkserver`);
+    otherwise it is a fresh Python.
+    """
+    spec = {
+        "hide": [str(p) for p in (ROOT / "solutions", ROOT / ".git", ROOT / "grading", course_dir,
+                                  private / "db", private / "submitted", private / "feedback",
+                                  private / "fork")],
+        "uid": kernel_uid(slot),
+        "limits": KERNEL_LIMITS.__dict__,
+    }
+    kdir = tmp / "kernels" / KERNEL_NAME
+    kdir.mkdir(parents=True)
+    if forkserver:
+        from . import forkclient as fs
+
+        start = [sys.executable, "-I", "-S", fs.__file__, "run", forkserver,
+                 "autograder.grading.kernel_launcher:main"]
+    else:
+        start = [sys.executable, "-m", "autograder.grading.kernel_launcher"]
+    (kdir / "kernel.json").write_text(json.dumps({
+        "argv": [*start, json.dumps(spec), "-f", "{connection_file}"],
+        "display_name": "Python 3 (nncourse jail)", "language": "python",
+    }))
+    return tmp
+
+
+def start_fork_servers(folder: Path, slot: int):
+    """``(kernels, sandboxes)`` fork servers with sockets in ``folder``, each ``None`` if it cannot
+    start (then fresh processes are used: slower, same results). ``NNCOURSE_FORKSERVER=0`` turns
+    them off.
+
+    Only when running as root: the servers' sockets are then closed to the jailed uids. Without
+    root, a kernel runs as the grader's own uid and could ask a server for a process without
+    the resource limits, which are all the isolation there is in that mode.
+    """
+    if os.environ.get("NNCOURSE_FORKSERVER", "1") == "0" or os.geteuid() != 0:
+        return None, None
+    from .forkserver import ForkServer
+    from .sandbox import SANDBOX_PRELOAD, sandbox_env
+
+    servers = {}
+    for name, preload, env in (("kernel", KERNEL_PRELOAD, None),
+                               ("sandbox", SANDBOX_PRELOAD, sandbox_env())):
+        try:  # both import at the same time
+            servers[name] = ForkServer(folder / f"{name}.sock", preload, env=env, wait=False)
+        except OSError as exc:
+            print(f"worker {slot}: no {name} fork server ({exc}); using fresh processes", file=sys.stderr)
+    for name, server in list(servers.items()):
+        try:
+            server.wait_ready()
+        except RuntimeError as exc:
+            print(f"worker {slot}: {exc}; using fresh processes", file=sys.stderr)
+            del servers[name]
+    return servers.get("kernel"), servers.get("sandbox")
+
+
+def reap_kernel_leftovers(slot: int) -> None:
+    """Kill whatever a submission's kernel left behind under this slot's kernel uid.
+
+    nbgrader stops the kernel, not what its code forked: a fork bomb's sleeping children
+    would otherwise hold the uid's process limit, and the next student's kernel in this slot
+    could not start a thread (nbgrader then fails to grade an honest notebook). Without root
+    the kernel runs as the grader's own uid, which cannot be cleaned up this way."""
+    uid = kernel_uid(slot)
+    if uid is not None:
+        kill_uid(uid)
