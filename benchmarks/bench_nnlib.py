@@ -96,14 +96,12 @@ if __name__ == "__main__":
     ensure_thread_env(ARGS.threads)
 
 import numpy as np  # noqa: E402  (after the thread variables are set, see above)
-
-import nnlib  # noqa: E402
+from bench_contenders import N_POOL, make_gemms, make_nnlib, make_sklearn, make_torch  # noqa: E402
 
 # --- what is measured ----------------------------------------------------------------------------
 
 MNIST = (784, 200, 200, 10)
 DIGITS = (64, 32, 10)
-LR = 0.01
 
 # (layer sizes, batch size, target for nnlib / torch)
 CONFIGS = [
@@ -118,7 +116,6 @@ MEMORY_STEPS = 1000
 # the memory check trains these, on one thread (via threadpoolctl, when installed)
 MEMORY_CONFIGS = [(MNIST, PEAK_BATCH), (DIGITS, 1)]
 MEMORY_LIMIT = 1 << 20  # bytes of RSS growth over MEMORY_STEPS steps that still count as flat
-N_POOL = 8  # distinct batches each contender cycles through
 
 
 def arch_name(sizes) -> str:
@@ -151,102 +148,6 @@ def make_batches(sizes, batch: int, rng: np.random.Generator):
         return out
     return [(rng.random((batch, d), dtype=np.float32), rng.integers(0, K, batch))
             for _ in range(N_POOL)]
-
-
-# --- the contenders: each returns run(n), which performs n training steps ---------------------------
-
-def make_nnlib(sizes, batches):
-    net = nnlib.MLP(list(sizes), activation="relu", output="softmax",
-                    rng=np.random.default_rng(0), dtype=np.float32)
-
-    def run(n: int) -> None:
-        for i in range(n):
-            X, y = batches[i % N_POOL]
-            net.train_step(X, y, LR)
-
-    run.net = net
-    return run
-
-
-def make_gemms(sizes, batches):
-    """Only the matrix products of one nnlib training step, in its layout (one column per
-    example): the forward ``W A_prev^T``, the weight gradients ``delta A_prev`` and the input
-    gradients ``W^T delta`` of every layer but the first. No bias, activation, loss or update."""
-    rng = np.random.default_rng(0)
-    N = len(batches[0][1])
-    shapes = list(zip(sizes[1:], sizes[:-1], strict=False))
-    Ws = [rng.standard_normal(shape, dtype=np.float32) for shape in shapes]
-    A = [np.empty((n_out, N), np.float32) for n_out, _ in shapes]
-    dW = [np.empty(shape, np.float32) for shape in shapes]
-    dA = [np.empty((n_out, N), np.float32) for n_out, _ in shapes]
-
-    def run(n: int) -> None:
-        for i in range(n):
-            X = batches[i % N_POOL][0]
-            prev = X.T
-            for W, Z in zip(Ws, A, strict=True):
-                np.matmul(W, prev, out=Z)
-                prev = Z
-            for k in range(len(Ws) - 1, -1, -1):
-                delta = A[k]  # stands in for the delta: the same shape and layout
-                prev = X.T if k == 0 else A[k - 1]
-                np.matmul(delta, prev.T, out=dW[k])
-                if k > 0:
-                    np.matmul(Ws[k].T, delta, out=dA[k - 1])
-
-    return run
-
-
-def make_torch(sizes, batches, threads: int):
-    import torch
-    import torch.nn.functional as F
-
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
-        layers.append(torch.nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
-    params = list(model.parameters())
-    tb = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in batches]
-
-    def run(n: int) -> None:
-        for i in range(n):
-            X, y = tb[i % N_POOL]
-            loss = F.cross_entropy(model(X), y)
-            for p in params:
-                p.grad = None
-            loss.backward()
-            with torch.no_grad():
-                for p in params:
-                    p.add_(p.grad, alpha=-LR)
-            loss.item()
-
-    return run
-
-
-def make_sklearn(sizes, batches):
-    import warnings
-
-    from sklearn.neural_network import MLPClassifier
-
-    clf = MLPClassifier(hidden_layer_sizes=tuple(sizes[1:-1]), activation="relu", solver="sgd",
-                        alpha=0.0, batch_size=len(batches[0][1]), learning_rate="constant",
-                        learning_rate_init=LR, momentum=0.0, nesterovs_momentum=False,
-                        shuffle=False, max_iter=1, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        clf.partial_fit(batches[0][0], batches[0][1], classes=np.arange(sizes[-1]))
-    assert clf.coefs_[0].dtype == np.float32, "scikit-learn did not keep float32"
-
-    def run(n: int) -> None:
-        for i in range(n):
-            X, y = batches[i % N_POOL]
-            clf.partial_fit(X, y)
-
-    return run
 
 
 # --- timing ---------------------------------------------------------------------------------------
@@ -378,9 +279,8 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def main(args) -> int:
-    import platform
-
+def available_contenders(args) -> tuple[dict, list[str]]:
+    """The contenders that can run here, and the versions to print."""
     have_torch = not args.no_torch
     if have_torch:
         try:
@@ -395,28 +295,20 @@ def main(args) -> int:
         except ImportError:
             print("scikit-learn is not installed: its column is skipped")
             have_sklearn = False
-
     contenders = {"nnlib": make_nnlib, "GEMMs only": make_gemms}
-    if have_torch:
-        contenders["torch"] = lambda s, b: make_torch(s, b, args.threads)
-    if have_sklearn:
-        contenders["sklearn"] = make_sklearn
-
     versions = [f"numpy {np.__version__}"]
     if have_torch:
-        import torch
-
+        contenders["torch"] = lambda s, b: make_torch(s, b, args.threads)
         versions.append(f"torch {torch.__version__}")
     if have_sklearn:
-        import sklearn
-
+        contenders["sklearn"] = make_sklearn
         versions.append(f"scikit-learn {sklearn.__version__}")
-    print(f"nnlib training throughput, float32, {args.threads} thread(s), "
-          f"{'quick' if args.quick else 'full'} run; Python {platform.python_version()}, "
-          + ", ".join(versions))
-    t_start = time.perf_counter()
-    load0 = os.getloadavg()[0]
+    return contenders, versions
 
+
+def measure(args, contenders):
+    """``(results, peaks, peak, mems)``: every configuration's rates, the matmul peaks taken at the
+    start, middle and end, their median, and the memory checks."""
     peaks = [matmul_peak(args.quick)]
     rng = np.random.default_rng(2026)
     results = []
@@ -429,9 +321,12 @@ def main(args) -> int:
     # turbo clock (seen here: 103, 103 and 138 GFLOP/s in one run) is not the machine's peak
     peak = sorted(peaks)[1]
     mems = [(sizes, batch, memory_check(sizes, batch, rng)) for sizes, batch in MEMORY_CONFIGS]
-    load1 = os.getloadavg()[0]
+    return results, peaks, peak, mems
 
-    # the table: best round (median round in brackets) and the ratios of the best rounds
+
+def report_throughput(results, contenders, verdicts) -> dict:
+    """The table: best round (median round in brackets) and the ratios of the best rounds;
+    returns nnlib's best rate per configuration."""
     names = [n for n in ("nnlib", "torch", "sklearn") if n in contenders]
     columns = [*names, "GEMMs only"]
     header = f"{'network':<16}{'batch':>6}" + "".join(f"{n + ' ex/s (median)':>26}" for n in columns)
@@ -439,7 +334,6 @@ def main(args) -> int:
     print()
     print(header)
     print("-" * len(header))
-    verdicts = []
     best_nnlib = {}
     for sizes, batch, target, rates in results:
         best = {n: max(rates[n]) for n in columns}
@@ -466,8 +360,11 @@ def main(args) -> int:
             print(f"  {arch_name(sizes):<16}{batch:>6}: GEMMs only / torch {bound:5.2f}x "
                   f"(target {target}x{', out of reach here' if bound < target else ''}); "
                   f"the matrix products are {share:.0%} of nnlib's step")
+    return best_nnlib
 
-    # fraction of the matmul peak
+
+def report_peak_and_memory(args, best_nnlib, peaks, peak, mems, verdicts) -> None:
+    """nnlib's FLOP rate as a fraction of the matmul peak, and the memory checks."""
     flops = step_flops(MNIST) * best_nnlib[(MNIST, PEAK_BATCH)] / 1e9
     frac = flops / peak
     print(f"float32 matmul peak (1024x1024 sgemm, {args.threads} thread(s), median of "
@@ -476,7 +373,6 @@ def main(args) -> int:
           f"(target >= {PEAK_TARGET:.0%}) {verdict(frac >= PEAK_TARGET)}")
     verdicts.append((f"{arch_name(MNIST)} batch {PEAK_BATCH}: {frac:.0%} of the float32 matmul "
                      f"peak (target >= {PEAK_TARGET:.0%})", frac >= PEAK_TARGET))
-
     for sizes, batch, (before, after, faults) in mems:
         growth = after - before
         ok = growth <= MEMORY_LIMIT
@@ -486,6 +382,21 @@ def main(args) -> int:
         verdicts.append((f"{arch_name(sizes)} batch {batch}: RSS growth {growth / 1024:+.0f} KiB "
                          f"over {MEMORY_STEPS} steps (limit {MEMORY_LIMIT >> 10} KiB)", ok))
 
+
+def main(args) -> int:
+    import platform
+
+    contenders, versions = available_contenders(args)
+    print(f"nnlib training throughput, float32, {args.threads} thread(s), "
+          f"{'quick' if args.quick else 'full'} run; Python {platform.python_version()}, "
+          + ", ".join(versions))
+    t_start = time.perf_counter()
+    load0 = os.getloadavg()[0]
+    results, peaks, peak, mems = measure(args, contenders)
+    load1 = os.getloadavg()[0]
+    verdicts: list[tuple[str, bool]] = []
+    best_nnlib = report_throughput(results, contenders, verdicts)
+    report_peak_and_memory(args, best_nnlib, peaks, peak, mems, verdicts)
     print()
     n_miss = sum(not ok for _, ok in verdicts)
     for text, ok in verdicts:
