@@ -35,6 +35,7 @@ from ..exercises import EXERCISES, get_exercise
 from .cases import PUBLIC_SEED, make_cases
 from .diagnose import CODES, CheckResult, judge
 from .runner import Outcome, call, normalize_output
+from .twins import ReferenceBlocked
 from .wire import Case, FnSpec, RngSpec, resolve
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "ExerciseCheckFailed",
     "FnSpec",
     "Outcome",
+    "ReferenceBlocked",
     "RngSpec",
     "call",
     "check",
@@ -81,6 +83,10 @@ def check(name: str, student_fn, *, seed: int | None = None, hidden: bool = Fals
 
     ``seed=None`` uses the public seed, or with ``hidden=True`` a fresh secret one (reported in
     ``result.seed``). Never raises for a mistake in ``student_fn``: the result says what it is.
+
+    While ``student_fn`` runs (:func:`~autograder.checks.runner.call`), nnlib's twins of the
+    exercises of its notebook refuse to run, as in the grading re-check (the rule is in
+    :mod:`.twins`); everything is put back before judging.
     """
     _validate(name, student_fn)
     if seed is None:

@@ -14,6 +14,8 @@ __all__ = ["CODES", "CODE_MEANINGS", "JUDGE_CODES", "JUDGE_MEANINGS", "RECHECK_M
 #: Every diagnosis of the judge, in the order the catalogue tries them, with what it means.
 JUDGE_MEANINGS = {
     "not_implemented": "raises NotImplementedError (the stub) or returns None",
+    "calls_reference": "the answer calls nnlib's reference answer of an exercise of its notebook, "
+                       "which the checks and grading refuse",
     "exception": "any other error: its type, message and the student's own line",
     "wrong_type": "the result is not the right kind of thing (tuple arity, model...)",
     "mutates_input": "an input array was changed in place",

@@ -34,6 +34,7 @@ from .mistakes import MISTAKES, UPDATES, Mistake
 from .oracles import oracle_output
 from .output_tree import at, conforms, layout_words, leaves, seq_lengths
 from .runner import LAYOUTS, SLOW_SECONDS, Outcome, OutputProblem, call, normalize_output, single_thread
+from .twins import blocked_call
 from .wire import Case, resolve
 
 __all__ = ["CODES", "CODE_MEANINGS", "JUDGE_CODES", "CheckResult", "Finding", "Mistake", "conforms",
@@ -98,6 +99,8 @@ def _call_finding(name: str, outcome: Outcome) -> Finding | None:
                            "`return` statement?")
         return Finding("not_implemented", f"{name} is not written yet: replace "
                        "`raise NotImplementedError()` with your code")
+    if outcome.error and blocked_call(outcome.error):
+        return _refusal_finding(name, outcome.error)
     if outcome.error:
         e = outcome.error
         lines = []
@@ -127,6 +130,24 @@ def _call_finding(name: str, outcome: Outcome) -> Finding | None:
                 "caller's array")
         return Finding("mutates_input", f"{name} changed its input {which} in place", hint=hint)
     return None
+
+
+def _refusal_finding(name: str, error: dict) -> Finding:
+    function, exercise = blocked_call(error)
+    lines = []
+    if error.get("lineno"):
+        lines.append(f"at line {error['lineno']} of your code" + (f": {error['line']}"
+                                                                 if error.get("line") else ""))
+    if exercise == name:
+        hint = (f"write {name} yourself with NumPy, from the formula in the statement; nnlib's "
+                "reference is what your answer is compared with")
+    else:
+        hint = (f"call your own {exercise}() from earlier in this notebook instead (answers may use "
+                "NumPy, helpers in their own cell and your earlier answers), or write it out "
+                "with NumPy")
+    return Finding("calls_reference", f"{name} calls nnlib.{function}, the reference answer of the "
+                   f"exercise {exercise}: answers may not call it (grading refuses it too)", lines,
+                   hint=hint)
 
 
 def _value_finding(name: str, case: Case, pairs) -> Finding | None:

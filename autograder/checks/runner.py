@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .twins import refusal_for
 from .wire import Case, WireError, dumps, loads, resolve
 
 __all__ = ["LAYOUTS", "Leaf", "Model", "Outcome", "OutputProblem", "Seq", "Tup", "call", "describe",
@@ -336,13 +337,16 @@ def call(name: str, fn, case: Case, *, timing: bool | None = None) -> Outcome:
     Timing (by default for cases tagged ``"timing"``): one run, with BLAS on one thread; if it
     took between ``SLOW_SECONDS`` and 0.5 s, four more, keeping the fastest. NumPy's error settings and the
     legacy global RNG are restored and every warning is caught (so nothing reaches stderr).
+    While ``fn`` runs, nnlib's twins of the exercises of its notebook refuse to run
+    (:func:`autograder.checks.twins.refusal_for`), as in the grading re-check.
     """
     outcome = Outcome()
+    fn, refusal = refusal_for(name, fn)
     timing = case.timing if timing is None else timing
     np_err = np.geterr()
     rng_state = np.random.get_state()  # noqa: NPY002 - restoring the legacy global RNG
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with refusal, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with np.errstate(over="warn", divide="warn", invalid="warn"):
                 try:

@@ -39,47 +39,14 @@ def _write_atomic(path: str, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-class ReferenceBlocked(Exception):
-    """Raised by a reference twin while grading."""
-
-
-def _blocker(name: str):
-    def blocked(*args, **kwargs):
-        raise ReferenceBlocked(
-            f"nnlib.{name} is the reference answer of an exercise of this notebook and is not "
-            "available while grading: use your own function"
-        )
-
-    blocked.__name__ = name
-    return blocked
-
-
 def block_twins(twins: dict) -> None:
-    """Replace every module attribute (and activation-table entry) that is one of ``twins``."""
-    by_id = {id(fn): _blocker(name) for name, fn in twins.items()}
-    for mod in list(sys.modules.values()):
-        d = getattr(mod, "__dict__", None)
-        if not isinstance(d, dict):
-            continue
-        for key, value in list(d.items()):
-            if id(value) in by_id:
-                d[key] = by_id[id(value)]
-            elif isinstance(value, dict):
-                for k, v in list(value.items()):
-                    if id(v) in by_id:
-                        value[k] = by_id[id(v)]
-                    elif isinstance(v, tuple) and any(id(x) in by_id for x in v):
-                        value[k] = tuple(by_id.get(id(x), x) for x in v)
-    try:
-        import dataclasses
+    """Replace every module attribute (and activation-table entry) that is one of ``twins``, and the
+    registry's references, by a refusing function: the course's rule, shared with the checks
+    (:mod:`autograder.checks.twins`), so a notebook's check cell refuses exactly what this refuses."""
+    from autograder import exercises
+    from autograder.checks.twins import block_twins as block
 
-        from autograder import exercises
-
-        for key, ex in list(exercises.EXERCISES.items()):
-            if ex.reference is not None and id(ex.reference) in by_id:
-                exercises.EXERCISES[key] = dataclasses.replace(ex, reference=by_id[id(ex.reference)])
-    except ImportError:
-        pass
+    block(twins, exercises.EXERCISES)
 
 
 class _NoIPython:

@@ -51,6 +51,15 @@ CORPUS = [
             E = np.exp(Z - Z.max(axis=1, keepdims=True))
             E / E.sum(axis=1, keepdims=True)
     """),
+    # --- calls_reference -----------------------------------------------------------------------
+    W("dense_backward", "calls_reference", "returns nnlib's own dense_backward", """
+        def dense_backward(dZ, cache):
+            return nnlib.dense_backward(dZ, cache)
+    """),
+    W("log_softmax", "calls_reference", "log of nnlib's softmax (an exercise of the same notebook)", """
+        def log_softmax(Z):
+            return np.log(nnlib.softmax(Z))
+    """),
     # --- exception ---------------------------------------------------------------------------
     W("softmax", "exception", "max without keepdims", """
         def softmax(Z):
@@ -72,8 +81,16 @@ CORPUS = [
     """),
     W("mlp_forward", "wrong_type", "returns out without the caches", """
         def mlp_forward(X, params, activation, output):
-            out, caches = nnlib.mlp_forward(X, params, activation, output)
-            return out
+            g, _ = nnlib.get_activation(activation)
+            A = X
+            for i, (W, b) in enumerate(params):
+                Z = A @ W.T + b
+                A = g(Z) if i < len(params) - 1 else Z
+            if output == "softmax":
+                A = nnlib.softmax(A)
+            elif output == "sigmoid":
+                A = nnlib.sigmoid(A)
+            return A
     """),
     W("train_xor", "wrong_type", "returns weights instead of a model", """
         def train_xor(X, y, rng):
@@ -133,9 +150,24 @@ CORPUS = [
     """),
     W("mlp_loss_and_grads", "off_by_batch_size", "loss and gradients summed over the batch", """
         def mlp_loss_and_grads(X, y, params, activation, output):
-            loss, grads = nnlib.mlp_loss_and_grads(X, y, params, activation, output)
+            g, g_prime = nnlib.get_activation(activation)
+            out, caches = nnlib.mlp_forward(X, params, activation, output)
+            Z = caches[-1][1]
             N = len(X)
-            return loss, [(N * dW, N * db) for dW, db in grads]
+            if output == "softmax":
+                loss, delta = nnlib.softmax_cross_entropy(Z, y)
+            elif output == "sigmoid":
+                loss, delta = nnlib.binary_cross_entropy_with_logits(Z, y.reshape(Z.shape))
+            else:
+                loss, delta = nnlib.squared_error(Z, y.reshape(Z.shape))
+            delta = N * delta   # summed, not averaged, over the batch
+            grads = [None] * len(params)
+            for i in range(len(params) - 1, -1, -1):
+                A_prev, _ = caches[i]
+                grads[i] = (delta.T @ A_prev, delta.sum(axis=0))
+                if i > 0:
+                    delta = (delta @ params[i][0]) * g_prime(caches[i - 1][1])
+            return loss, grads
     """),
     # --- wrong_sign ----------------------------------------------------------------------------
     W("dense_backward", "wrong_sign", "every gradient negated", """
