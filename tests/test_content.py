@@ -1,0 +1,111 @@
+"""What the course's text promises a learner, checked (issue 15).
+
+- every exercise statement ends with a worked example whose printed output is recomputed here with
+  nnlib's reference (so the numbers in the text cannot drift from the code);
+- every notebook states the same reuse rule in its introduction;
+- every graded cell says it repeats the check;
+- every notebook has conceptual questions with their answers folded away in ``<details>``;
+- no cell other than an answer cell is longer than about 30 lines.
+
+These tests read the solution notebooks and never execute them (nbval and tests/test_notebooks.py do).
+"""
+
+from __future__ import annotations
+
+import doctest
+import re
+
+import nbformat
+import numpy as np
+import pytest
+
+import nnlib
+from autograder.exercises import ASSIGNMENTS, exercises_for, get_exercise
+from autograder.notebooks import solution_path
+
+REUSE_RULE = (
+    "**The reuse rule.** Your answers may use NumPy, helper functions you define in the same cell, and your "
+    "own answers to earlier exercises of this notebook; they may not call nnlib's reference version of an "
+    "exercise (the check tells you if one does)."
+)
+GRADED_DOCSTRING = (
+    '"""Graded: the check above again, on fresh cases (a failure here is the same problem, not a new one)."""'
+)
+FENCE = re.compile(r"```python\n(.*?)```", re.S)
+MAX_LINES = 32
+
+EXERCISES = [ex.name for a in ASSIGNMENTS for ex in exercises_for(a)]
+
+
+def _cells(assignment: str):
+    return nbformat.read(solution_path(assignment), as_version=4).cells
+
+
+def _answer_index(cells, name: str) -> int:
+    hits = [i for i, c in enumerate(cells) if c.cell_type == "code" and f"def {name}(" in c.source]
+    assert len(hits) == 1, f"{name}: expected one answer cell, found {len(hits)}"
+    return hits[0]
+
+
+def _namespace(name: str) -> dict:
+    """np, nnlib and ``name`` bound to nnlib's reference (or, for an exercise without one, to the
+    function the solution notebook defines, which builds on nnlib)."""
+    ex = get_exercise(name)
+    ns = {"np": np, "nnlib": nnlib}
+    if ex.reference is not None:
+        ns[name] = ex.reference
+    else:
+        cells = _cells(ex.assignment)
+        exec(cells[_answer_index(cells, name)].source, ns)
+    return ns
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_statement_ends_with_a_worked_example_that_the_reference_reproduces(name):
+    ex = get_exercise(name)
+    cells = _cells(ex.assignment)
+    statement = cells[_answer_index(cells, name) - 1]
+    assert statement.cell_type == "markdown", f"{name}: the cell before the answer is not its statement"
+    blocks = FENCE.findall(statement.source)
+    assert blocks and ">>>" in blocks[-1], f"{name}: the statement has no worked example (>>> block)"
+    assert statement.source.rstrip().endswith("```"), f"{name}: the worked example is not at the end"
+    test = doctest.DocTestParser().get_doctest(blocks[-1], _namespace(name), name, None, 0)
+    assert test.examples, name
+    report = []
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = runner.run(test, out=report.append)
+    assert result.failed == 0, f"{name}: the printed worked example is out of date:\n{''.join(report)}"
+
+
+@pytest.mark.parametrize("a", ASSIGNMENTS)
+def test_introduction_states_the_reuse_rule(a):
+    assert REUSE_RULE in _cells(a)[0].source, f"{a}: the introduction lacks the reuse rule (word for word)"
+
+
+@pytest.mark.parametrize("a", ASSIGNMENTS)
+def test_graded_cells_say_they_repeat_the_check(a):
+    cells = _cells(a)
+    for ex in exercises_for(a):
+        graded = [c for c in cells if c.cell_type == "code" and f'grade("{ex.name}", {ex.name})\n' in c.source]
+        assert len(graded) == 1, f"{a}: {ex.name} has {len(graded)} graded cells"
+        assert graded[0].source.startswith(GRADED_DOCSTRING), f"{a}: {ex.name}'s graded cell docstring"
+
+
+@pytest.mark.parametrize("a", ASSIGNMENTS)
+def test_conceptual_questions_with_folded_answers(a):
+    text = "\n".join(c.source for c in _cells(a) if c.cell_type == "markdown")
+    questions = re.findall(r"\*\*Question \d+\.\*\*", text)
+    answers = re.findall(r"<details>\s*<summary>.*?</summary>.*?</details>", text, flags=re.S)
+    assert len(questions) >= 2, f"{a}: {len(questions)} conceptual questions (want 2 or 3)"
+    assert len(answers) >= len(questions), f"{a}: {len(questions)} questions but {len(answers)} folded answers"
+
+
+@pytest.mark.parametrize("a", ASSIGNMENTS)
+def test_cells_hold_one_idea_each(a):
+    long = []
+    for i, c in enumerate(_cells(a)):
+        is_answer = c.cell_type == "code" and "### BEGIN SOLUTION" in c.source
+        n = len(c.source.splitlines())
+        if not is_answer and n > MAX_LINES and "<details>" not in c.source:
+            long.append((i, n))
+    assert not long, f"{a}: cells longer than {MAX_LINES} lines (index, lines): {long}"
