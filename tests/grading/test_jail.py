@@ -1,0 +1,221 @@
+"""Pieces of the jail (:mod:`autograder.grading.jail`), each tried in a forked child: the seccomp
+filter, the PID namespace, the private /tmp and HOME, no network, nothing left on the host."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import socket
+import time
+
+import pytest
+
+from autograder.grading import jail
+
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="namespaces and uids of their own need root")
+UID = 61990  # above the uids of the worker slots the grading tests use
+
+
+def in_child(fn, timeout: float = 30.0):
+    """Run ``fn()`` in a forked child; return ``(exit code, what it returned)`` (JSON)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        code = 0
+        try:
+            out = json.dumps(fn()).encode()
+        except BaseException as exc:  # reported to the test, never silently lost
+            out, code = json.dumps({"error": repr(exc)}).encode(), 3
+        os.write(w, out)
+        os._exit(code)
+    os.close(w)
+    data, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        chunk = os.read(r, 1 << 16)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    _pid, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), (json.loads(data) if data else None)
+
+
+def _errno_of(call):
+    libc = ctypes.CDLL(None, use_errno=True)
+    ctypes.set_errno(0)
+    res = call(libc)
+    return res, ctypes.get_errno()
+
+
+def test_the_filter_program_jumps_inside_itself_and_ends_in_returns():
+    prog = jail.seccomp_program()
+    assert len(prog) < 256
+    for i, (code, jt, jf, _k) in enumerate(prog):
+        if code & 0x07 == 0x05:  # a jump
+            assert i + 1 + max(jt, jf) < len(prog), i
+    assert all(code == 0x06 for code, *_ in prog[-3:])
+
+
+def test_seccomp_refuses_ptrace_unshare_and_namespace_clones_with_eperm_but_not_threads():
+    def child():
+        jail._prctl(jail.PR_SET_NO_NEW_PRIVS, 1)
+        assert jail.install_seccomp()
+        import threading
+
+        seen = []
+        t = threading.Thread(target=lambda: seen.append(os.getpid()))
+        t.start()
+        t.join()
+        return {
+            "ptrace": _errno_of(lambda c: c.ptrace(0, 0, 0, 0)),  # PTRACE_TRACEME
+            "unshare": _errno_of(lambda c: c.unshare(jail.CLONE_NEWUSER)),
+            "clone_userns": _errno_of(lambda c: c.syscall(56, jail.CLONE_NEWUSER | signal.SIGCHLD, 0, 0, 0, 0)),
+            "clone3": _errno_of(lambda c: c.syscall(435, 0, 0)),
+            "personality": _errno_of(lambda c: c.personality(0xFFFFFFFF)),
+            "thread": seen == [os.getpid()],
+            "fork": os.waitpid(pid, 0)[1] == 0 if (pid := os.fork()) else os._exit(0),
+        }
+
+    code, out = in_child(child)
+    assert code == 0, out
+    assert out["ptrace"] == [-1, 1] and out["unshare"] == [-1, 1] and out["clone_userns"] == [-1, 1], out
+    assert out["personality"] == [-1, 1], out
+    assert out["clone3"] == [-1, 38], out  # ENOSYS: the C library falls back to clone()
+    assert out["thread"] and out["fork"], out
+
+
+def test_no_filter_on_an_unknown_architecture_and_it_says_so(monkeypatch, capsys):
+    monkeypatch.setattr(jail.platform, "machine", lambda: "riscv64")
+    assert jail.install_seccomp() is False
+    assert "riscv64" in capsys.readouterr().err
+
+
+@as_root
+def test_the_jail_shows_two_processes_a_private_tmp_and_no_network(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    planted = f"/tmp/nncourse-test-planted-{os.getpid()}"
+    open(planted, "w").close()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    before = set(os.listdir("/tmp"))
+
+    def child():
+        os.chdir(work)
+        level = jail.enter_jail(uid=UID, writable=["."])
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2)
+            net = "connected"
+        except OSError as exc:
+            net = exc.errno
+        with open("/tmp/left-by-the-jail", "w") as f:
+            f.write("x")
+        with open("answer.txt", "w") as f:
+            f.write("kept")
+        return {"level": level, "reached": jail.REACHED, "pid": os.getpid(), "uid": os.getuid(),
+                "procs": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+                "tmp": sorted(os.listdir("/tmp")), "home": os.environ["HOME"], "net": net,
+                "planted": os.path.exists(planted), "cwd": os.getcwd(),
+                "kill_parent": _errno_of(lambda c: c.kill(os.getppid(), signal.SIGKILL))}
+
+    try:
+        code, out = in_child(child)
+    finally:
+        os.unlink(planted)
+    assert code == 0, out
+    assert out["level"] == "namespaces" and out["uid"] == UID, out
+    assert out["reached"] == {"private_tmp": True, "pid_namespace": True, "no_new_privs": True,
+                              "seccomp": True}, out
+    assert out["pid"] == 2 and out["procs"] == [1, 2], out
+    assert out["kill_parent"][0] == 0 or out["kill_parent"][1] in (1, 3), out  # init ignores it
+    assert out["net"] == 101 and not out["planted"], out  # ENETUNREACH: no interface at all
+    assert out["home"] == jail.PRIVATE_HOME and "home" in out["tmp"], out
+    assert out["cwd"] == str(work) and (work / "answer.txt").read_text() == "kept"
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+    listener.close()
+    assert not os.path.exists("/tmp/left-by-the-jail")
+    new = set(os.listdir("/tmp")) - before
+    assert not [n for n in new if n.startswith(("jail-keep-", "left-by"))], new
+
+
+@as_root
+def test_the_supervisor_passes_signals_on_and_keeps_the_exit_code(tmp_path):
+    ready = tmp_path / "ready"
+
+    def child():
+        os.chdir(tmp_path)
+        jail.enter_jail(uid=None)
+        signal.signal(signal.SIGTERM, lambda *a: os._exit(17))
+        open(ready, "w").close()
+        time.sleep(20)
+        return {"slept": True}
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        in_child_code = 0
+        try:
+            child()
+        except BaseException:
+            in_child_code = 9
+        os._exit(in_child_code)
+    os.close(w)
+    os.close(r)
+    deadline = time.monotonic() + 20
+    while not ready.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ready.exists()
+    os.kill(pid, signal.SIGTERM)  # the supervisor, outside the namespaces
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 17
+
+
+@as_root
+def test_killing_the_supervisor_ends_everything_in_the_namespace(tmp_path):
+    pids = tmp_path / "pids"
+
+    def child():
+        os.chdir(tmp_path)
+        jail.enter_jail(uid=UID, writable=["."])
+        if os.fork() == 0:  # an orphan-to-be, asleep
+            time.sleep(60)
+            os._exit(0)
+        open(pids, "w").close()
+        time.sleep(60)
+        return {}
+
+    pid = os.fork()
+    if pid == 0:
+        child()
+        os._exit(0)
+    deadline = time.monotonic() + 20
+    while not pids.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pids.exists()
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    deadline = time.monotonic() + 10
+    while _processes_of(UID) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _processes_of(UID)
+    jail.kill_uid(UID)
+    assert not left, "processes of the namespace outlived its supervisor"
+
+
+def _processes_of(uid: int) -> list[str]:
+    return [p for p in os.listdir("/proc") if p.isdigit() and _uid_of(p) == uid]
+
+
+def _uid_of(pid: str):
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except FileNotFoundError:
+        return None
