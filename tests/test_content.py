@@ -109,3 +109,38 @@ def test_cells_hold_one_idea_each(a):
         if not is_answer and n > MAX_LINES and "<details>" not in c.source:
             long.append((i, n))
     assert not long, f"{a}: cells longer than {MAX_LINES} lines (index, lines): {long}"
+
+
+@pytest.mark.timeout(120)
+def test_depth_beats_width_at_the_same_budget_as_notebook_05_says():
+    from nnlib.demos.universal_approximation import DEPTH_WIDTH_SIZES, depth_vs_width
+
+    results = depth_vs_width("wiggle", seeds=range(4))
+    one, two, three = (results[s] for s in DEPTH_WIDTH_SIZES)
+    assert one["params"] == two["params"] >= three["params"], "the budgets are not the same"
+    med = [float(np.median(r["errors"])) for r in (one, two, three)]
+    # "the two-layer nets reach a clearly lower error than the one-layer net from every start"
+    assert max(two["errors"]) < min(one["errors"]), (one["errors"], two["errors"])
+    assert med[1] < 0.7 * med[0], med
+    # "and the three-layer nets, with fewer parameters, lower still"
+    assert med[2] < med[1], med
+    # "the medians fall by about 0.08, then by about 0.04" (the first extra layer gains more)
+    assert 0.06 < med[0] - med[1] < 0.10 and 0.02 < med[1] - med[2] < 0.06, med
+
+
+def test_xor_plateau_as_notebook_04_says():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nnlib.demos.xor import plot_seed_losses
+
+    fig, ax = plt.subplots()
+    runs = plot_seed_losses(ax, hidden=2, activation="tanh", seeds=range(12), lr=1.0, n_epochs=150)
+    plt.close(fig)
+    stuck = [losses[-1] for losses, solved in runs.values() if not solved]
+    assert 0 < len(stuck) < len(runs), "the figure should show both outcomes"
+    # "The stuck runs sit on a plateau near log 2 / 2"
+    assert all(abs(v - np.log(2) / 2) < 0.03 for v in stuck), stuck
+    assert all(losses[-1] < 0.1 for losses, solved in runs.values() if solved)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..counting import FAMOUS_NETWORKS, count_parameters, memory_bytes
+from .interact import interactive  # not ipywidgets': see nnlib.demos.interact
 
 __all__ = [
     "draw_network",
@@ -16,6 +17,8 @@ __all__ = [
     "layer_names",
     "plot_famous_networks",
     "plot_layer_parameters",
+    "plot_regression_losses",
+    "regression_losses",
     "size_widget",
 ]
 
@@ -129,10 +132,36 @@ def size_widget(d: int = 784, H: int = 200, L: int = 2, K: int = 10):
         return widgets.IntSlider(value=value, min=lo, max=hi, description=description,
                                  continuous_update=False)
 
-    return widgets.interactive(
+    return interactive(
         show,
         d=slider(d, 1, 20_000, "input d"),
         H=slider(H, 1, 2_000, "width H"),
         L=slider(L, 1, 20, "hidden L"),
         K=slider(K, 1, 1_000, "outputs K"),
     )
+
+
+def regression_losses(r, delta: float = 1.0) -> dict:
+    """The per-example losses of a regression head as functions of the residual ``r = f(x) - y``:
+    squared error ``r^2`` (its mean is the MSE), absolute error ``|r|`` (MAE) and Huber's loss,
+    ``r^2 / 2`` for ``|r| <= delta`` and ``delta (|r| - delta / 2)`` beyond (quadratic near 0, linear
+    in the tails, so a few outliers pull less)."""
+    r = np.asarray(r, dtype=float)
+    a = np.abs(r)
+    huber = np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+    return {"squared error $r^2$ (MSE)": r * r, "absolute error $|r|$ (MAE)": a,
+            f"Huber, $\\delta = {delta:g}$": huber}
+
+
+def plot_regression_losses(ax, delta: float = 1.0, r_max: float = 3.0):
+    """The three losses of :func:`regression_losses` against the residual, one style each."""
+    from .plot import style
+
+    r = np.linspace(-r_max, r_max, 241)
+    for k, (label, values) in enumerate(regression_losses(r, delta).items()):
+        ax.plot(r, values, label=label, markevery=30, ms=5, **style(k))
+    ax.set(title="Losses for a regression head", xlabel="residual $r = f(x) - y$ (units of $y$)",
+           ylabel="loss per example (units of $y$, squared for MSE)", ylim=(0, r_max ** 2 / 2))
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax

@@ -1,13 +1,27 @@
 """Plots for the course. Each function draws on an ``ax`` it is given and returns it; none calls
-``plt.show()``. One diverging colormap, :data:`CMAP`, for the whole course."""
+``plt.show()``. One diverging colormap, :data:`CMAP`, for the whole course, and one colour-blind-safe
+palette for lines and classes (:data:`PALETTE`, Okabe and Ito's), always paired with a marker or a line
+style (:data:`MARKERS`, :data:`LINESTYLES`) so that the figures also read in grayscale."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CMAP", "plot_decision_boundary", "plot_loss_curves", "plot_weight_images"]
+__all__ = ["CMAP", "LINESTYLES", "MARKERS", "PALETTE", "plot_decision_boundary", "plot_loss_curves",
+           "plot_weight_images", "style"]
 
 CMAP = "coolwarm"
+#: Okabe and Ito's colour-blind-safe colours: blue, orange, bluish green, reddish purple, sky blue,
+#: vermillion, yellow, black.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", ":", "-.")
+
+
+def style(k: int) -> dict:
+    """Colour, marker and line style of series ``k`` (cycling), for ``ax.plot(..., **style(k))``."""
+    return {"color": PALETTE[k % len(PALETTE)], "marker": MARKERS[k % len(MARKERS)],
+            "linestyle": LINESTYLES[k % len(LINESTYLES)]}
 
 
 def plot_decision_boundary(ax, predict, X, y, resolution: int = 200, margin: float = 0.5,

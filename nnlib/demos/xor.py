@@ -10,6 +10,7 @@ import numpy as np
 
 from ..activations import get_activation, relu, softmax
 from ..mlp import MLP, init_params
+from .interact import interactive  # not ipywidgets': see nnlib.demos.interact
 from .plot import CMAP, plot_decision_boundary
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "plot_hidden_space",
     "plot_input_space",
     "plot_network_output",
+    "plot_seed_losses",
     "plot_trained",
     "success_rates",
     "train_mlp",
@@ -161,10 +163,39 @@ def xor_widget(X, y, hidden: int = 8, lr: float = 0.5, n_epochs: int = 300, seed
         fig.tight_layout()
         plt.show()
 
-    return widgets.interactive(
+    return interactive(
         show,
         hidden=widgets.IntSlider(value=hidden, min=1, max=32, description="hidden units",
                                  continuous_update=False),
         lr=widgets.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.1, description="lr",
                                   readout_format=".3g", continuous_update=False),
     )
+
+
+def plot_seed_losses(ax, hidden: int = 2, activation: str = "tanh", seeds=range(12), lr: float = 1.0,
+                     n_epochs: int = 150):
+    """Training loss of ``MLP([2, hidden, 2])`` on the four XOR points from each of ``seeds``: the
+    successful starts (all four right) in one style, the failed ones in another. Returns
+    ``{seed: (losses, solved)}``."""
+    from .plot import style
+
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([0, 1, 1, 0])
+    runs = {}
+    for seed in seeds:
+        model, losses = train_mlp(X, y, hidden, lr, n_epochs, seed, activation)
+        solved = bool(np.array_equal(model.predict(X), y))
+        runs[seed] = (losses, solved)
+        s = style(0 if solved else 1)
+        ax.plot(np.arange(n_epochs), losses, color=s["color"], linestyle=s["linestyle"], lw=1.2,
+                label=("reaches 100%" if solved else "stuck") if seed == min(
+                    k for k in runs if runs[k][1] == solved) else None)
+    for level, text in ((np.log(2), "log 2: a coin flip on all four points"),
+                        (0.5 * np.log(2), "log 2 / 2: two points sure, two a coin flip")):
+        ax.axhline(level, color="0.5", lw=0.8, ls=":")
+        ax.text(n_epochs * 0.98, level, text, ha="right", va="bottom", fontsize=8, color="0.3")
+    ax.set(title=f"XOR, {hidden} hidden {activation} units: {len(runs)} random starts",
+           xlabel="gradient-descent step (full batch)", ylabel="cross-entropy (nats)")
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="lower left")
+    return runs
