@@ -67,7 +67,8 @@ class _NoIPython:
 #: builtins, NumPy or the runner in one answer cell cannot change how another exercise is checked.
 TRUSTED_MODULES = ("builtins", "numpy", "numpy.testing", "numpy.linalg", "numpy.random", "json", "os",
                    "sys", "io", "time", "warnings", "traceback", "linecache", "math",
-                   "autograder.checks.runner", "autograder.checks.wire", "autograder.grading.sandbox_main")
+                   "autograder.checks.runner", "autograder.checks.twins", "autograder.checks.wire",
+                   "autograder.grading.sandbox_main")
 
 
 def snapshot_modules() -> dict:
