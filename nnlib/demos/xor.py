@@ -10,7 +10,6 @@ import numpy as np
 
 from ..activations import get_activation, relu, softmax
 from ..mlp import MLP, init_params
-from .interact import interactive  # not ipywidgets': see nnlib.demos.interact
 from .plot import CMAP, plot_decision_boundary
 
 __all__ = [
@@ -163,7 +162,7 @@ def xor_widget(X, y, hidden: int = 8, lr: float = 0.5, n_epochs: int = 300, seed
         fig.tight_layout()
         plt.show()
 
-    return interactive(
+    return widgets.interactive(
         show,
         hidden=widgets.IntSlider(value=hidden, min=1, max=32, description="hidden units",
                                  continuous_update=False),
