@@ -38,9 +38,24 @@ def _cmd_grade(args) -> int:
     from .grading.gradebook import write_gradebook, write_grades_csv
 
     course_dir = Path(args.course_dir).resolve()
+    cluster = None
+    if args.scheduler or args.scheduler_file or args.cluster:
+        from .grading.cluster import ClusterSpec
+
+        if args.jobs is not None:
+            print("error: --jobs sets local worker processes; on a Dask cluster its workers grade",
+                  file=sys.stderr)
+            return 2
+        try:
+            cluster = (ClusterSpec.from_local(args.cluster) if args.cluster else
+                       ClusterSpec(scheduler=args.scheduler, scheduler_file=args.scheduler_file))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    run_info: dict = {}
     try:
         journal = grade_class(args.assignment, course_dir, jobs=args.jobs, force=args.force,
-                              timeout=args.timeout)
+                              timeout=args.timeout, cluster=cluster, run_info=run_info)
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -48,6 +63,8 @@ def _cmd_grade(args) -> int:
     csv_path = write_grades_csv(course_dir, journal, args.assignment)
     report = write_class_report(course_dir, journal, args.assignment)
     print(summary_table(journal, args.assignment))
+    if run_info.get("where"):
+        print(f"graded on {run_info['where']}")
     print(f"grades: {csv_path}\nclass report: {report}\nfeedback: {course_dir / 'feedback'}/<student>/"
           f"{args.assignment}/\ngradebook: {course_dir / 'gradebook.db'}")
     return 0
@@ -73,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("assignment", choices=ASSIGNMENTS)
     g.add_argument("--course-dir", required=True, help="course directory holding submitted/")
     g.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
+    where = g.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="grade on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786; "
+                       "see docs/grading-cluster.md)")
+    where.add_argument("--scheduler-file", metavar="PATH", default=None,
+                       help="grade on the Dask cluster whose scheduler wrote this file (dask scheduler "
+                       "--scheduler-file PATH)")
+    where.add_argument("--cluster", metavar="local:N", default=None,
+                       help="grade on a Dask LocalCluster of N single-threaded worker processes started here")
     g.add_argument("--force", action="store_true", help="grade again students already graded")
     g.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per submission")
     g.set_defaults(func=_cmd_grade)

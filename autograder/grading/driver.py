@@ -2,7 +2,10 @@
 
 The driver hands every submission under ``DIR/submitted/<student>/<ASSIGNMENT>/`` to a pool of
 long-lived workers (:mod:`autograder.grading.worker`), each a separate process that runs the isolated
-re-check and nbgrader's autograde and feedback. It journals each finished student atomically in
+re-check and nbgrader's autograde and feedback; with ``--scheduler``, ``--scheduler-file`` or
+``--cluster`` the same workers run on a Dask cluster instead (:mod:`.cluster`). Either way the
+worker sends the feedback and the autograded notebook back and the driver is the only writer of
+the course directory: it writes those files, then journals each finished student atomically in
 ``DIR/reports/.state/<ASSIGNMENT>/<student>.json``, so that a run killed at any moment (SIGKILL
 included) resumes where it stopped and never grades a student twice; re-running a finished job
 changes nothing unless ``--force``. At the end it writes, from the journal alone, the nbgrader
@@ -26,8 +29,9 @@ from pathlib import Path
 from ..exercises import ASSIGNMENTS
 from ..notebooks import ROOT, child_env, solution_path
 from .journal import load_journal, run_seed, state_dir, students_of, ungraded_entry, write_atomic
+from .worker import OUTPUTS, decode_outputs
 
-__all__ = ["GradingError", "grade_class"]
+__all__ = ["GradingError", "WorkerProcess", "finish_entry", "grade_class", "record"]
 
 
 class GradingError(RuntimeError):
@@ -70,8 +74,9 @@ def _mmss(seconds: float) -> str:
 
 # --- the worker pool ---------------------------------------------------------------------------
 
-class _Slot:
-    """One worker process and the thread that feeds it."""
+class WorkerProcess:
+    """One worker process (:mod:`autograder.grading.worker`) grading in ``course_dir`` as slot
+    ``index``, restarted when it dies; used by the local pool and by each Dask worker."""
 
     def __init__(self, index: int, assignment: str, course_dir: Path, seed: int, log: Path):
         self.index, self.assignment, self.course_dir, self.seed, self.log = (
@@ -152,9 +157,35 @@ class _Slot:
         return isinstance(msg, dict) and msg.get("stage") == stage
 
 
-def grade_class(assignment: str, course_dir, jobs: int | None = None, force: bool = False,
-                timeout: float = 600.0, progress_stream=sys.stderr) -> dict:
-    """Grade every submission of ``assignment``; return the journal ``{student: entry}``."""
+def finish_entry(assignment: str, student: str, msg: dict) -> tuple[dict, dict[str, bytes]]:
+    """A worker's last message for ``student`` as ``(journal entry, {output name: bytes})``: a
+    submission that could not be graded gets its zeros and the reason."""
+    files = decode_outputs(msg)
+    if msg.get("stage") != "done" or msg.get("student") != student:
+        msg, files = ungraded_entry(assignment, student, msg.get("problem") or "grading failed"), {}
+    msg["assignment"] = assignment
+    return msg, files
+
+
+def record(course_dir: Path, assignment: str, student: str, entry: dict, files: dict[str, bytes]) -> dict:
+    """Write a graded submission's files into the course directory, then its journal entry (last,
+    atomically: a run killed in between grades the student again and writes the same files)."""
+    entry = dict(entry)
+    for name, data in files.items():
+        folder, suffix = OUTPUTS[name]
+        dest = course_dir / folder / student / assignment / f"{assignment}{suffix}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + f".tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, dest)
+        if name == "feedback_html":
+            entry["feedback"] = str(dest)
+    write_atomic(state_dir(course_dir, assignment) / f"{student}.json", json.dumps(entry, indent=1))
+    return entry
+
+
+def check_class(assignment: str, course_dir) -> tuple[Path, list[str]]:
+    """``(course_dir, students)``, or :class:`GradingError` saying why the run cannot start."""
     if assignment not in ASSIGNMENTS:
         raise GradingError(f"unknown assignment {assignment!r}; valid: {', '.join(ASSIGNMENTS)}")
     if not solution_path(assignment).exists():
@@ -163,12 +194,31 @@ def grade_class(assignment: str, course_dir, jobs: int | None = None, force: boo
     students = students_of(course_dir)
     if not students:
         raise GradingError(f"no submissions under {course_dir / 'submitted'}/<student>/{assignment}/")
+    return course_dir, students
+
+
+def grade_class(assignment: str, course_dir, jobs: int | None = None, force: bool = False,
+                timeout: float = 600.0, progress_stream=sys.stderr, cluster=None,
+                run_info: dict | None = None) -> dict:
+    """Grade every submission of ``assignment``; return the journal ``{student: entry}``.
+
+    ``cluster``: a :class:`.cluster.ClusterSpec` to grade on Dask (then ``jobs`` is unused);
+    ``run_info``, if given, receives ``where`` (what graded: a sentence) and ``workers``.
+    """
+    if cluster is not None:
+        from .cluster import grade_on_cluster
+
+        return grade_on_cluster(assignment, course_dir, cluster, force=force, timeout=timeout,
+                                progress_stream=progress_stream, run_info=run_info)
+    course_dir, students = check_class(assignment, course_dir)
     state = state_dir(course_dir, assignment)
     state.mkdir(parents=True, exist_ok=True)
     seed = run_seed(course_dir, assignment)
     journal = {} if force else load_journal(course_dir, assignment, students)
     todo = [s for s in students if s not in journal]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    if run_info is not None:
+        run_info.update(where=f"this machine, {jobs} local worker process(es)", workers=jobs)
     bar = Progress(total=len(students), stream=progress_stream)
     bar.done = len(students) - len(todo)
     work: queue.Queue = queue.Queue()
@@ -176,18 +226,15 @@ def grade_class(assignment: str, course_dir, jobs: int | None = None, force: boo
         work.put(s)
     lock = threading.Lock()
 
-    def run(slot: _Slot) -> None:
+    def run(slot: WorkerProcess) -> None:
         try:
             while True:
                 try:
                     student = work.get_nowait()
                 except queue.Empty:
                     return
-                entry = slot.grade(student, timeout)
-                if entry.get("stage") != "done":
-                    entry = ungraded_entry(assignment, student, entry.get("problem") or "grading failed")
-                entry["assignment"] = assignment
-                write_atomic(state / f"{student}.json", json.dumps(entry, indent=1))
+                entry = record(course_dir, assignment, student,
+                               *finish_entry(assignment, student, slot.grade(student, timeout)))
                 with lock:
                     journal[student] = entry
                     bar.update(failed=bool(entry.get("problem")))
@@ -195,7 +242,8 @@ def grade_class(assignment: str, course_dir, jobs: int | None = None, force: boo
             slot.stop()
 
     if todo:
-        slots = [_Slot(i, assignment, course_dir, seed, state / f"worker{i}.log") for i in range(jobs)]
+        slots = [WorkerProcess(i, assignment, course_dir, seed, state / f"worker{i}.log")
+                 for i in range(jobs)]
         threads = [threading.Thread(target=run, args=(s,)) for s in slots]
         for t in threads:
             t.start()

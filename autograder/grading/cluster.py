@@ -1,0 +1,348 @@
+"""Grading on a Dask distributed cluster: ``grade A --course-dir DIR --scheduler ADDRESS``
+(or ``--scheduler-file PATH``, or ``--cluster local:N`` for a :class:`~distributed.LocalCluster`).
+
+One Dask task grades one submission, with exactly the pipeline of a local run: a Dask worker is
+not a sandbox, so the task runs no student code itself. Each Dask worker keeps, in a worker plugin
+(:class:`GradingPlugin`), one long-lived grading worker process (:mod:`.worker`, started and fed
+by the same :class:`.driver.WorkerProcess` as ``--jobs``) with its own slot (uids, fork servers)
+and an inbox folder it owns. No shared filesystem is assumed:
+
+- the client sends each submission's notebook files as bytes (``{name: bytes}``);
+- the task writes them into the inbox, has the grading process grade them there, and returns
+  plain data: the journal entry as JSON text and ``{output name: bytes}`` (feedback HTML,
+  autograded notebook); nothing the grading process says is unpickled anywhere;
+- the client (:func:`grade_on_cluster`) is the only writer of the course directory: it writes
+  those files and the journal entry with the same :func:`.driver.record` as a local run, so the
+  journal, gradebook, ``grades.csv``, feedback and class report are the same files.
+
+What survives: a Dask worker killed mid-task (the scheduler runs the task again elsewhere; the
+client records each submission once, when its future completes); the client killed (the journal
+on the client's disk resumes the run); a task that fails repeatedly (that submission gets zeros
+and a "could not be graded on the cluster" reason, the others are graded); an unreachable
+scheduler (a :class:`.driver.GradingError` naming the address, before anything is written). A
+worker whose nncourse differs from the client's refuses the task (:func:`check_version`) and the
+run stops with both versions named. ``docs/grading-cluster.md`` shows how to run workers.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from ..exercises import exercises_for
+from ..notebooks import ROOT
+from .driver import GradingError, Progress, WorkerProcess, check_class, finish_entry, record
+from .journal import load_journal, run_seed, state_dir, ungraded_entry
+from .worker import OUTPUTS, decode_outputs
+
+__all__ = ["ClusterSpec", "GradingPlugin", "WorkerVersionError", "check_version", "grade_on_cluster",
+           "grade_task", "nncourse_version", "submission_files"]
+
+#: Grading slots of Dask workers start here (``--jobs`` uses 0..N-1), one per grading process on a
+#: machine, claimed with a lock file: two Dask workers on one machine never share a slot's uids.
+CLUSTER_SLOT_BASE = 500
+CLUSTER_SLOTS = 400
+#: Automatic retries of a task that raised (a worker that died is Dask's allowed-failures, 3).
+RETRIES = 2
+#: Seconds to wait for the scheduler to answer, and for at least one worker to be there.
+CONNECT_SECONDS = 20.0
+WORKER_WAIT_SECONDS = 120.0
+#: The largest output file a task may send back.
+MAX_OUTPUT_BYTES = 256 * 1024**2
+
+
+class WorkerVersionError(RuntimeError):
+    """A Dask worker runs another nncourse than the client."""
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """Where to grade: a scheduler address, a scheduler file, or ``local_workers`` for a
+    LocalCluster of that many single-threaded worker processes started here."""
+
+    scheduler: str | None = None
+    scheduler_file: str | None = None
+    local_workers: int | None = None
+
+    @classmethod
+    def from_local(cls, text: str) -> ClusterSpec:
+        """``local:N`` -> a LocalCluster of N workers (``ValueError`` otherwise)."""
+        kind, _, n = text.partition(":")
+        if kind != "local" or not n.isdigit() or int(n) < 1:
+            raise ValueError(f"--cluster takes local:N with N >= 1 worker processes, not {text!r}")
+        return cls(local_workers=int(n))
+
+
+# --- versions -------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def nncourse_version(root: Path = ROOT) -> str:
+    """This install's nncourse: the package version and a digest of the code and notebooks that
+    grading uses (two checkouts of one commit agree; a changed file anywhere in them does not)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("nncourse")
+    except PackageNotFoundError:
+        release = "unknown"
+    h = hashlib.sha256()
+    files = [root / "nbgrader_config.py"]
+    for pattern in ("autograder/**/*.py", "nnlib/**/*.py", "solutions/**/*.ipynb"):
+        files += root.glob(pattern)
+    for path in sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{release}+{h.hexdigest()[:12]}"
+
+
+def check_version(client_version: str, where: str) -> None:
+    """Refuse to grade when this machine's nncourse is not the client's."""
+    mine = nncourse_version()
+    if mine != client_version:
+        raise WorkerVersionError(
+            f"the Dask worker {where} runs nncourse {mine} but the grading client runs nncourse "
+            f"{client_version}: install the same nncourse (same commit) on every worker")
+
+
+# --- the worker side ------------------------------------------------------------------------------
+
+def _claim_slot(folder: Path):
+    """``(slot, open lock file)``: the first grading slot no other process on this machine holds."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for slot in range(CLUSTER_SLOT_BASE, CLUSTER_SLOT_BASE + CLUSTER_SLOTS):
+        f = open(folder / f"slot{slot}.lock", "w")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            continue
+        return slot, f
+    raise RuntimeError(f"all {CLUSTER_SLOTS} grading slots of this machine are taken ({folder})")
+
+
+class GradingPlugin(WorkerPlugin):
+    """Kept by every Dask worker for one grading run: a grading worker process (started at the
+    first task, so that the worker's event loop never waits for it), its slot and its inbox."""
+
+    def __init__(self, assignment: str, seed: int, name: str):
+        self.assignment, self.seed, self.name = assignment, seed, name
+
+    def setup(self, worker) -> None:
+        self.address = worker.address
+        self._lock = threading.Lock()
+        self._proc: WorkerProcess | None = None
+        self._slot_file = None
+        self._home: Path | None = None
+
+    def _process(self) -> WorkerProcess:
+        if self._proc is None:
+            locks = Path(tempfile.gettempdir()) / f"nncourse-slots-{os.geteuid()}"
+            slot, self._slot_file = _claim_slot(locks)
+            # The inbox is the grading process's course directory: it reads submitted/ there and
+            # hides the whole folder from the kernels and re-checks, as it hides a local course.
+            self._home = Path(tempfile.mkdtemp(prefix=f"nncourse-dask-slot{slot}-"))
+            (self._home / "inbox").mkdir(mode=0o700)
+            self._proc = WorkerProcess(slot, self.assignment, self._home / "inbox", self.seed,
+                                       self._home / "worker.log")
+        return self._proc
+
+    def grade(self, student: str, files: dict[str, bytes] | None, timeout: float):
+        """Grade one submission; ``(entry as JSON text, {output name: bytes})``."""
+        if Path(student).name != student or student in ("", ".", ".."):
+            raise ValueError(f"refusing a student named {student!r}")
+        with self._lock:
+            proc = self._process()
+            submitted = proc.course_dir / "submitted"
+            shutil.rmtree(submitted, ignore_errors=True)
+            (submitted / student).mkdir(parents=True)
+            if files is not None:
+                folder = submitted / student / self.assignment
+                folder.mkdir()
+                for name, data in files.items():
+                    if Path(name).name != name or not name.endswith(".ipynb") or name.startswith("."):
+                        raise ValueError(f"refusing a submitted file named {name!r}")
+                    (folder / name).write_bytes(data)
+            try:
+                msg = proc.grade(student, timeout)
+            finally:
+                shutil.rmtree(submitted, ignore_errors=True)
+        outputs = decode_outputs(msg)
+        msg["worker"] = self.address
+        return json.dumps(msg), outputs
+
+    def teardown(self, worker) -> None:
+        if self._proc is not None:
+            self._proc.stop()
+        if self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+        if self._slot_file is not None:
+            self._slot_file.close()
+
+
+def grade_task(plugin_name: str, student: str, files: dict[str, bytes] | None, client_version: str,
+               timeout: float):
+    """The Dask task: grade ``student``'s ``files`` on this worker (see :class:`GradingPlugin`)."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    check_version(client_version, worker.address)
+    try:
+        plugin = worker.plugins[plugin_name]
+    except KeyError:
+        raise RuntimeError(f"the Dask worker {worker.address} has no grading plugin {plugin_name}") from None
+    return plugin.grade(student, files, timeout)
+
+
+# --- the client side ------------------------------------------------------------------------------
+
+def submission_files(course_dir: Path, assignment: str, student: str) -> dict[str, bytes] | None:
+    """What a grading worker needs of a submission: its notebook files, ``None`` if there is no
+    folder ``submitted/<student>/<assignment>/`` (intake then says so, as in a local run)."""
+    folder = course_dir / "submitted" / student / assignment
+    if not folder.is_dir():
+        return None
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.ipynb")) if p.is_file()}
+
+
+def _connect(spec: ClusterSpec):
+    """``(client, cluster or None, description)``; :class:`GradingError` if it cannot connect."""
+    from distributed import Client, LocalCluster
+
+    if spec.local_workers:
+        cluster = LocalCluster(n_workers=spec.local_workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None, memory_limit=0)
+        return Client(cluster), cluster, f"a local Dask cluster ({cluster.scheduler_address})"
+    if spec.scheduler_file:
+        path = Path(spec.scheduler_file)
+        try:
+            address = json.loads(path.read_text())["address"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise GradingError(f"cannot read the Dask scheduler file {path}: {exc}") from None
+    else:
+        address = spec.scheduler
+    try:
+        client = Client(address, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise GradingError(f"cannot reach the Dask scheduler at {address}"
+                           + (f" (from {spec.scheduler_file})" if spec.scheduler_file else "")
+                           + f": {exc}") from None
+    return client, None, f"the Dask cluster at {address}"
+
+
+def _result(future, assignment: str, student: str) -> tuple[dict, dict[str, bytes]]:
+    """A finished task's ``(entry, files)``, checked; a failed one's ungraded entry."""
+    try:
+        text, files = future.result()
+    except WorkerVersionError:
+        raise
+    except Exception as exc:  # the task raised after its retries, or killed its workers (KilledWorker)
+        name = type(exc).__name__
+        if "nncourse" in str(exc) and "install the same nncourse" in str(exc):
+            raise WorkerVersionError(str(exc)) from None  # the class did not survive the trip
+        return ungraded_entry(assignment, student, f"could not be graded on the cluster ({name}: "
+                              f"{str(exc)[:300]})"), {}
+    msg = json.loads(text)
+    if not isinstance(msg, dict):
+        msg = {"stage": "failed", "problem": "the grading worker sent no entry"}
+    names = [ex.name for ex in exercises_for(assignment)]
+    if msg.get("stage") == "done" and [r.get("exercise") for r in msg.get("exercises", [])] != names:
+        msg = {"stage": "failed", "problem": "the grading worker sent an entry for other exercises"}
+    entry, _ = finish_entry(assignment, student, msg)
+    ok = entry is msg and isinstance(files, dict)
+    files = {k: v for k, v in files.items() if k in OUTPUTS and isinstance(v, bytes)
+             and len(v) <= MAX_OUTPUT_BYTES} if ok else {}
+    return entry, files
+
+
+def grade_on_cluster(assignment: str, course_dir, spec: ClusterSpec, force: bool = False,
+                     timeout: float = 600.0, progress_stream=sys.stderr,
+                     run_info: dict | None = None) -> dict:
+    """Grade every submission of ``assignment`` on the Dask cluster ``spec``; return the journal."""
+    from distributed import wait
+
+    course_dir, students = check_class(assignment, course_dir)
+    client, cluster, where = _connect(spec)  # before anything is written
+    plugin_name = None
+    try:
+        try:
+            client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+        except TimeoutError:
+            raise GradingError(f"{where} has no workers (waited {WORKER_WAIT_SECONDS:.0f} s): start "
+                               "some with `dask worker ADDRESS`") from None
+        state = state_dir(course_dir, assignment)
+        state.mkdir(parents=True, exist_ok=True)
+        seed = run_seed(course_dir, assignment)
+        journal = {} if force else load_journal(course_dir, assignment, students)
+        todo = [s for s in students if s not in journal]
+        # One plugin per course and assignment: a rerun after a killed client replaces the
+        # killed run's plugin (stopping its grading processes) instead of adding one.
+        plugin_name = "nncourse-" + hashlib.sha256(f"{assignment}:{seed}".encode()).hexdigest()[:16]
+        if todo:
+            client.register_plugin(GradingPlugin(assignment, seed, plugin_name), name=plugin_name)
+        version = nncourse_version()
+        n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        print(f"grading {len(todo)} submission(s) on {where}, {n_workers} worker(s)",
+              file=progress_stream, flush=True)
+        bar = Progress(total=len(students), stream=progress_stream)
+        bar.done = len(students) - len(todo)
+        run = uuid.uuid4().hex[:8]
+        pending: dict = {}
+        queue = list(reversed(todo))
+        graded_by: set[str] = set()
+        no_workers_since = None
+        while queue or pending:
+            window = 2 * max(1, len(client.scheduler_info(n_workers=-1)["workers"])) + 2
+            while queue and len(pending) < window:
+                s = queue.pop()
+                f = client.submit(grade_task, plugin_name, s, submission_files(course_dir, assignment, s),
+                                  version, timeout, key=f"grade-{assignment}-{s}-{run}", pure=False,
+                                  retries=RETRIES)
+                pending[f] = s
+            try:
+                wait(list(pending), timeout=5, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                pass
+            except Exception as exc:  # FuturesCancelledError: the scheduler dropped them (restarted?)
+                raise GradingError(f"{where} cancelled the grading tasks ({exc}); rerun to resume") from None
+            for f in [f for f in pending if f.status != "pending"]:
+                s = pending.pop(f)
+                try:
+                    entry, files = _result(f, assignment, s)
+                except WorkerVersionError as exc:
+                    raise GradingError(str(exc)) from None
+                graded_by.add(entry.pop("worker", None) or "?")
+                journal[s] = record(course_dir, assignment, s, entry, files)
+                bar.update(failed=bool(entry.get("problem")))
+            if client.scheduler_info(n_workers=-1)["workers"]:
+                no_workers_since = None
+            elif no_workers_since is None:
+                no_workers_since = time.monotonic()
+            elif time.monotonic() - no_workers_since > WORKER_WAIT_SECONDS:
+                raise GradingError(f"{where} has had no workers for {WORKER_WAIT_SECONDS:.0f} s; "
+                                   f"{len(pending) + len(queue)} submission(s) left (rerun to resume)")
+        graded_by.discard("?")
+        if run_info is not None:
+            run_info.update(where=f"{where}, {len(graded_by) or n_workers} Dask worker(s)",
+                            workers=len(graded_by) or n_workers)
+        return {s: journal[s] for s in students if s in journal}
+    finally:
+        try:
+            if plugin_name is not None:
+                client.unregister_worker_plugin(plugin_name)
+        except Exception:  # the plugin was never registered, or the cluster is gone
+            pass
+        client.close()
+        if cluster is not None:
+            cluster.close()
