@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .kernel import KERNEL_NAME, reap_kernel_leftovers
+from .kernel import KERNEL_NAME, kernel_manager_config, reap_kernel_leftovers
 
 __all__ = ["PrivateCourse", "feedback_messages"]
 
@@ -30,7 +30,10 @@ def feedback_messages(rows: list[dict]) -> dict:
     score differs from nbgrader's, where it does). Read by :class:`.feedback.RedactGradedCells`."""
     return {r["exercise"]: {"feedback": r["message"] + (
         f"\n(Score {r['score']:g}/{r['points']}; {r['reason']}.)" if r["overridden"] else
-        f"\n(Score {r['score']:g}/{r['points']}.)")} for r in rows}
+        f"\n(Score {r['score']:g}/{r['points']}.)"),
+        # for the summary at the top of the page (feedback.summary_cell)
+        "message": r["message"], "score": r["score"], "points": r["points"], "diagnosis": r["diagnosis"]}
+        for r in rows}
 
 
 class PrivateCourse:
@@ -63,6 +66,7 @@ class PrivateCourse:
         reuse_compiled_templates()
         self.api = nbgrader_api(self.root, self.root / "release", overrides={
             "CourseDirectory": {"autograded_directory": str(self.autograded)},
+            "KernelManager": kernel_manager_config(self.root),
             "Execute": {"kernel_name": KERNEL_NAME,
                         "timeout": int(os.environ.get("NNCOURSE_CELL_TIMEOUT", "30"))},
             "GenerateFeedback": {"preprocessors": [
@@ -125,6 +129,9 @@ class PrivateCourse:
         html = None
         src = self.root / "feedback" / student / self.assignment / f"{self.assignment}.html"
         if ok and src.exists():
+            from .feedback import localize_mathjax
+
+            src.write_text(localize_mathjax(src.read_text()))  # MathJax from this machine, not a CDN
             dest = course_dir / "feedback" / student / self.assignment
             dest.mkdir(parents=True, exist_ok=True)
             shutil.copy(src, dest / src.name)

@@ -1,4 +1,9 @@
-"""The class report (HTML with plots) and the end-of-run summary table, from the journal."""
+"""The class report (HTML with plots) and the end-of-run summary table, from the journal.
+
+The report lists every student (score, diagnoses, a link to their feedback page); those pages load
+MathJax from ``DIR/mathjax/``, which writing the report installs once (see
+:func:`autograder.grading.feedback.install_mathjax`).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from ..checks.diagnose import CODE_MEANINGS
 from ..exercises import exercises_for
 from .journal import NOT_GRADED
 
-__all__ = ["summary_table", "write_class_report"]
+__all__ = ["diagnoses_figure", "student_rows", "summary_table", "write_class_report"]
 
 MEANINGS = {**CODE_MEANINGS, NOT_GRADED: "the submission could not be graded (see the last table)"}
 
@@ -94,18 +99,7 @@ def write_class_report(course_dir: Path, journal: dict, assignment: str) -> Path
     plt.close(fig)
 
     codes = sorted({c for *_, cs, _ in stats for c in cs if c != "passed"})
-    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * max(len(names), 1)))
-    left = [0] * len(names)
-    cmap = plt.get_cmap("tab20")
-    for k, code in enumerate(codes):
-        counts = [cs.get(code, 0) for *_, cs, _ in stats]
-        ax.barh(names, counts, left=left, label=code, color=cmap(k % 20))
-        left = [a + b for a, b in zip(left, counts, strict=True)]
-    ax.set(title="Diagnoses per exercise (what went wrong)", xlabel="submissions (count)")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.invert_yaxis()
-    if codes:
-        ax.legend(fontsize=7, loc="lower right")
+    fig = diagnoses_figure(stats)
     diag_png = _png(fig)
     plt.close(fig)
 
@@ -118,6 +112,8 @@ def write_class_report(course_dir: Path, journal: dict, assignment: str) -> Path
     problems = "".join(
         f"<tr><td>{html.escape(s)}</td><td>{html.escape(e['problem'])}</td></tr>"
         for s, e in sorted(journal.items()) if e.get("problem"))
+    names_head = "".join(f"<th>{html.escape(ex.name)}</th>" for ex in exercises_for(assignment))
+    students = "".join(student_rows(course_dir, journal, assignment))
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>{assignment}: class report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
 td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}</style>
@@ -131,9 +127,65 @@ td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}</style>
 {rows}</table>
 <h3>What the diagnoses mean</h3>
 <table><tr><th>diagnosis</th><th>meaning</th></tr>{glossary or '<tr><td colspan=2>none</td></tr>'}</table>
+<h2>Students</h2>
+<p>Each exercise's score and diagnosis (none: it passed); the link opens the student's feedback.</p>
+<table id="students"><tr><th>student</th><th>score</th>{names_head}<th>feedback</th></tr>{students}</table>
 <h2>Submissions that could not be graded</h2>
 <table><tr><th>student</th><th>problem</th></tr>{problems or '<tr><td colspan=2>none</td></tr>'}</table>
 </body></html>"""
     path = course_dir / "reports" / f"{assignment}_report.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(doc)
+    from .feedback import install_mathjax
+
+    install_mathjax(course_dir)  # what the linked feedback pages load (once per course directory)
     return path
+
+
+def student_rows(course_dir: Path, journal: dict, assignment: str) -> list[str]:
+    """One ``<tr>`` per student: total, each exercise's score and diagnosis, the feedback link
+    (relative to ``DIR/reports/``, so the folder can be moved or zipped)."""
+    top = sum(ex.points for ex in exercises_for(assignment))
+    out = []
+    for s, e in sorted(journal.items()):
+        by_name = {r["exercise"]: r for r in e["exercises"]}
+        cells = []
+        for ex in exercises_for(assignment):
+            r = by_name.get(ex.name)
+            if r is None:
+                cells.append("<td>-</td>")
+                continue
+            code = r.get("diagnosis")
+            title = html.escape(MEANINGS.get(code, ""), quote=True) if code else ""
+            cells.append(f'<td title="{title}">{r["score"]:g}/{r["points"]}'
+                         + (f" {html.escape(code)}" if code else "") + "</td>")
+        page = course_dir / "feedback" / s / assignment / f"{assignment}.html"
+        link = (f'<a href="../feedback/{html.escape(s)}/{assignment}/{assignment}.html">feedback</a>'
+                if page.exists() else "no feedback")
+        total = sum(r["score"] for r in e["exercises"])
+        out.append(f"<tr><td>{html.escape(s)}</td><td>{total:g}/{top}</td>{''.join(cells)}<td>{link}</td></tr>")
+    return out
+
+
+def diagnoses_figure(stats):
+    """The stacked bars of diagnoses per exercise, the legend to the right of the axes (inside,
+    it covered the bars)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    names = [ex.name for ex, *_ in stats]
+    codes = sorted({c for *_, cs, _ in stats for c in cs if c != "passed"})
+    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * max(len(names), len(codes) * 0.5, 1)))
+    left = [0] * len(names)
+    cmap = plt.get_cmap("tab20")
+    for k, code in enumerate(codes):
+        counts = [cs.get(code, 0) for *_, cs, _ in stats]
+        ax.barh(names, counts, left=left, label=code, color=cmap(k % 20))
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+    ax.set(title="Diagnoses per exercise (what went wrong)", xlabel="submissions (count)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.invert_yaxis()
+    if codes:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                  title="diagnosis", title_fontsize=7)
+    return fig

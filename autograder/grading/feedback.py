@@ -7,18 +7,32 @@ nbgrader's feedback shows every graded cell's source (with the hidden tests) and
 ``### BEGIN HIDDEN TESTS``, and the outputs become the re-check's message for that exercise
 (diagnosis, and why a score was overridden). The messages come from a JSON file named by the
 ``NNCOURSE_FEEDBACK`` environment variable, written by the grading worker for each submission.
+It also puts a summary at the top of the page: each exercise, its score, its diagnosis in one
+sentence and what to do next (:func:`summary_cell`).
+
+Offline: nbgrader's feedback template loads MathJax from a CDN, so a student without the internet
+sees raw ``$...$``. :func:`localize_mathjax` replaces that script with one that loads the MathJax
+of ``jupyter-server-mathjax`` from this machine: from ``DIR/mathjax/`` (copied there once per
+course directory by :func:`install_mathjax`) when the page is opened from the course directory, or
+from the student's own Jupyter server when it is opened there after ``fetch_feedback``.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-__all__ = ["RedactGradedCells", "redact_source"]
+__all__ = ["NEXT_STEPS", "RedactGradedCells", "install_mathjax", "localize_mathjax", "redact_source",
+           "summary_cell"]
 
 _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?(### END HIDDEN TESTS|\Z)", re.S)
 
@@ -35,12 +49,15 @@ class RedactGradedCells(Preprocessor):
 
     def preprocess(self, nb, resources):
         path = os.environ.get("NNCOURSE_FEEDBACK")
-        verdicts = {}
+        verdicts, rows = {}, []
         if path and os.path.exists(path):
             with open(path) as f:
                 verdicts = json.load(f)
+        nb.metadata.pop("widgets", None)  # widget state: its HTML manager would come from a CDN
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code":
+                _drop_widget_views(cell)
             if cell.cell_type != "code" or not meta.get("grade"):
                 continue
             cell.source = redact_source(cell.source)
@@ -48,7 +65,149 @@ class RedactGradedCells(Preprocessor):
             v = verdicts.get(name)
             text = v["feedback"] if v else "This cell was graded by the isolated re-check."
             cell.outputs = [{"output_type": "stream", "name": "stdout", "text": text + "\n"}]
+            rows.append(_summary_row(name, meta, v))
+        if rows:
+            total = (resources.get("nbgrader") or {}).get("score")
+            top = (resources.get("nbgrader") or {}).get("max_score")
+            nb.cells.insert(0, summary_cell(rows, total, top))
         return nb, resources
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _drop_widget_views(cell) -> None:
+    """Keep a widget output's static fallback (its text) only: a static page cannot run the
+    widget, and nbconvert's view of it is a script that needs the classic notebook's jQuery."""
+    for out in cell.get("outputs", []):
+        data = out.get("data")
+        if data and WIDGET_VIEW in data:
+            del data[WIDGET_VIEW]
+            data.setdefault("text/plain", "(an interactive widget: open the notebook to use it)")
+
+
+#: What to do next, by diagnosis (``None``: the exercise passed). Any other mistake: DEFAULT_NEXT.
+NEXT_STEPS = {
+    None: "Nothing: it passes every check, hidden ones included.",
+    "not_implemented": "Write it: replace `raise NotImplementedError()` with your code, then run its "
+                       "check cell.",
+    "calls_reference": "Write the computation yourself: nnlib's answer is not allowed in an answer cell.",
+    "exception": "Run the check cell: it shows the error and the line of your code that raised it.",
+    "too_slow": "Replace the Python loop over examples by array operations on the whole batch.",
+    "timeout": "Look for a loop that never ends (or a very slow one), then run the check cell.",
+    "crashed": "Remove calls that stop Python (exit, os._exit) or use huge amounts of memory.",
+    "not_graded": "Your notebook could not be graded: ask your instructor, and submit the notebook "
+                  "you fetched, under its own name.",
+}
+DEFAULT_NEXT = ("Run the check cell under the exercise: it shows the same mistake on a visible case. "
+                "Fix it, run the check again, then submit again if the deadline allows.")
+
+
+def _summary_row(name: str, meta: dict, verdict: dict | None) -> dict:
+    """One exercise's line of the summary, from the worker's verdict (score, points, diagnosis,
+    message), else from nbgrader's own grade of the cell (GetGrades puts it in the metadata)."""
+    v = verdict or {}
+    message = v.get("message") or (v.get("feedback") or "").split("\n(Score", 1)[0]
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    first = first.lstrip("✓✗ ").removeprefix(f"{name}: ")
+    return {"exercise": name, "score": v.get("score", meta.get("score")),
+            "points": v.get("points", meta.get("points")), "diagnosis": v.get("diagnosis"),
+            "sentence": first}
+
+
+_TD = ' style="padding:3px 10px;border-bottom:1px solid #ddd;vertical-align:top;text-align:left"'
+
+
+def summary_cell(rows: list[dict], total=None, top=None):
+    """A markdown cell: the total, then per exercise its score, diagnosis and what to do next."""
+    def fmt(x):
+        return "?" if x is None else f"{float(x):g}"
+
+    lines = []
+    for r in rows:
+        code = r.get("diagnosis")
+        passed = code is None and r["score"] is not None and r["points"] is not None and \
+            float(r["score"]) >= float(r["points"])
+        sentence = r["sentence"] or ("passes every check" if passed else "")
+        todo = NEXT_STEPS.get(code, DEFAULT_NEXT) if (code or passed) else DEFAULT_NEXT
+        cells = [f"<code>{html.escape(r['exercise'])}</code>", f"{fmt(r['score'])} / {fmt(r['points'])}",
+                 html.escape(code or ("passed" if passed else "-")), html.escape(sentence), html.escape(todo)]
+        lines.append("<tr>" + "".join(f"<td{_TD}>{c}</td>" for c in cells) + "</tr>")
+    head = f"Your score: **{fmt(total)} / {fmt(top)}**" if total is not None else "Your feedback"
+    heads = ("exercise", "score", "diagnosis", "what the grader found", "what to do next")
+    table = ('<table class="nncourse-summary"><tr>' + "".join(f"<th{_TD}>{h}</th>" for h in heads)
+             + "</tr>" + "".join(lines) + "</table>")
+    from nbformat.v4 import new_markdown_cell
+
+    return new_markdown_cell(f"## Summary\n\n{head}\n\n{table}\n\nThe details follow, under each exercise.",
+                             metadata={"nncourse": "summary"})
+
+
+# --- MathJax from this machine ----------------------------------------------------------------
+
+#: nbconvert's MathJax script (nbgrader's feedback template calls its macro without a URL).
+_CDN_SCRIPT = re.compile(r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/[^"]*">\s*</script>')
+_LOADER = """<script>
+/* MathJax from this machine, never a CDN (see autograder/grading/feedback.py): on a Jupyter server
+   (the page opened after fetch_feedback), jupyter-server-mathjax's copy; else DIR/mathjax/ (the page
+   is DIR/feedback/<student>/<assignment>/<assignment>.html). */
+/* The fonts it ships; and HTML-CSS's blank test font as a local() name, not url('about:blank'),
+   which Chromium refuses with a console error (it fails the same way, so nothing else changes). */
+window.MathJax = {"HTML-CSS": {availableFonts: ["STIX-Web"], preferredFont: "STIX-Web", webFont: "STIX-Web",
+                               imageFont: null, styles: {"@font-face": {"font-family": "MathJax_Blank",
+                                                                        src: "local('MathJax_Blank')"}}}};
+(function () {
+  var where = [], m = location.pathname.match(/^(.*?\\/)(files|view|tree|lab\\/tree)\\//);
+  if (m && location.protocol.indexOf("http") === 0)
+    where.push(m[1] + "static/jupyter_server_mathjax/MathJax.js");
+  where.push("../../../mathjax/MathJax.js");
+  function load(i) {
+    if (i >= where.length) return;
+    var s = document.createElement("script");
+    s.src = where[i] + "?config=TeX-AMS-MML_HTMLorMML-full,Safe";  /* the one it ships */
+    s.onerror = function () { s.remove(); load(i + 1); };
+    document.head.appendChild(s);
+  }
+  load(0);
+})();
+</script>"""
+
+
+def localize_mathjax(page: str) -> str:
+    """``page`` (a feedback page's HTML) with the CDN's MathJax replaced by the local loader."""
+    return _CDN_SCRIPT.sub(lambda _: _LOADER, page)
+
+
+def install_mathjax(course_dir: Path) -> Path | None:
+    """Copy jupyter-server-mathjax's MathJax to ``course_dir/mathjax/`` once (other languages
+    and the SVG fonts left out: it ships no SVG output); ``None`` if the package is missing."""
+    try:
+        import jupyter_server_mathjax
+        from jupyter_server_mathjax.__version__ import __version__
+    except ImportError:
+        return None
+    src = Path(jupyter_server_mathjax.__file__).parent / "static"
+    dest = Path(course_dir) / "mathjax"
+    stamp = dest / ".version"
+    with _INSTALL_LOCK:  # the driver records students from several threads
+        if stamp.exists() and stamp.read_text() == __version__:
+            return dest
+        tmp = Path(tempfile.mkdtemp(prefix=".mathjax-", dir=course_dir))
+        tmp.rmdir()
+        _copy_mathjax(src, tmp)
+        (tmp / ".version").write_text(__version__)
+        shutil.rmtree(dest, ignore_errors=True)
+        os.replace(tmp, dest)
+    return dest
+
+
+_INSTALL_LOCK = threading.Lock()
+
+
+def _copy_mathjax(src: Path, tmp: Path) -> None:
+    shutil.copytree(src, tmp, ignore=lambda d, names: [
+        n for n in names if (d.endswith("output") and n == "SVG")
+        or (d.endswith("localization") and n != "en")])
 
 
 # --- speed: compile nbconvert's templates once per process ------------------------------------------

@@ -63,3 +63,41 @@ def test_report_explains_each_diagnosis_that_occurred(tmp_path):
 def test_every_diagnosis_code_has_a_meaning():
     assert list(CODES) == list(CODE_MEANINGS)
     assert all(len(text) > 10 for text in CODE_MEANINGS.values())
+
+
+def test_diagnoses_legend_sits_beside_the_bars_not_on_them():
+    from autograder.grading.class_report import _per_exercise, diagnoses_figure
+
+    many = {f"s{i}": entry({ex.name: code for ex in EXERCISES})
+            for i, code in enumerate(["transposed", "wrong_sign", "values", "not_implemented", "exception"])}
+    fig = diagnoses_figure(_per_exercise(many, A))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    axes = ax.get_window_extent()
+    assert legend.x0 >= axes.x1, (legend, axes)             # entirely to the right of the axes
+    assert len(ax.get_legend().get_texts()) == 5
+    for bar in ax.patches:                                   # every bar inside the axes
+        b = bar.get_window_extent()
+        assert axes.x0 - 1 <= b.x0 and b.x1 <= axes.x1 + 1
+
+
+def test_one_row_per_student_with_scores_diagnoses_and_a_feedback_link(tmp_path):
+    (tmp_path / "reports").mkdir()
+    fb = tmp_path / "feedback" / "bob" / A
+    fb.mkdir(parents=True)
+    (fb / f"{A}.html").write_text("<html></html>")
+    html = write_class_report(tmp_path, journal(), A).read_text()
+    table = html.split('id="students"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td>(\w+)</td><td>([\d.]+)/(\d+)</td>(.*?)</tr>", table)
+    assert [r[0] for r in rows] == ["ann", "bob", "cy", "dee", "eve"]
+    by = {r[0]: r for r in rows}
+    top = str(sum(ex.points for ex in EXERCISES))
+    assert by["ann"][1:3] == (top, top) and by["bob"][1] == str(int(top) - EXERCISES[0].points)
+    assert f"0/{EXERCISES[0].points} transposed</td>" in by["bob"][3]
+    assert f'href="../feedback/bob/{A}/{A}.html">feedback</a>' in by["bob"][3]
+    assert by["ann"][3].endswith("<td>no feedback</td>")        # no page: no dead link
+    assert by["cy"][3].count(NOT_GRADED) == len(EXERCISES)
+    for link in re.findall(r'href="([^"]+)"', html):
+        assert (tmp_path / "reports" / link).resolve().exists(), link
+    assert (tmp_path / "mathjax" / "MathJax.js").exists()        # what the feedback pages load
