@@ -40,7 +40,8 @@ class Exercise:
     summary: str              # one line, for reports
     kind: str = "function"    # how the checks treat it (see autograder.checks)
     options: dict = field(default_factory=dict)
-    # options read by the checks: vectorised=True (a per-example Python loop is flagged too_slow)
+    # options read by the checks: vectorised=True (a per-example Python loop is flagged too_slow),
+    # generator=True (the statement asks for a generator: a returned list is wrong_type)
 
     @property
     def notebook(self) -> str:
@@ -103,7 +104,7 @@ _ALL = [
         "cross-entropy and its gradient", vectorised=True),
     # 08 SGD vs GD
     _ex("iterate_minibatches", "08_sgd_vs_gd", nnlib.iterate_minibatches, 2,
-        "shuffled minibatch iterator"),
+        "shuffled minibatch iterator", generator=True),
     _ex("sgd_epoch", "08_sgd_vs_gd", nnlib.sgd_epoch, 3, "one epoch of minibatch SGD"),
     _ex("hinge_sgd_update", "08_sgd_vs_gd", nnlib.hinge_sgd_update, 2,
         "hinge-loss SGD update"),

@@ -36,6 +36,12 @@ def _activation_backward(rng, hidden):
         out.append((f"{name}: N={N}, n={n}", (normal(rng, (N, n)), (Z, name)), ()))
     Z = away_from_zero(normal(rng, (4, 3), 2, F32))
     out.append(("tanh, float32", (normal(rng, (4, 3), 1, F32), (Z, "tanh")), ()))
+    for name in ("identity", "step"):
+        Z = away_from_zero(normal(rng, (3, 4), 2))
+        out.append((f"{name}: N=3, n=4", (normal(rng, (3, 4)), (Z, name)), ()))
+    Z = np.array([[-1e4, -1e3, -50.0, 50.0, 1e3, 1e4]])
+    out.append(("sigmoid, extreme values: |z| up to 1e4", (normal(rng, Z.shape), (Z, "sigmoid")),
+                ("extreme",)))
     Z = normal(rng, (TIMING_N, 4))
     out.append(("large batch (timing)", (normal(rng, (TIMING_N, 4)), (Z, "sigmoid")), ("timing",)))
     return out
@@ -99,7 +105,8 @@ def _relative_error(rng, hidden):
            ("hand-worked: (3, 4) vs (0, 0)", (np.array([3.0, 4.0]), np.array([0.0, 0.0])), ()),
            ("nearly equal (3, 4) arrays", (a, a + 1e-6 * normal(rng, (3, 4))), ()),
            ("unrelated vectors of 5", (normal(rng, 5), normal(rng, 5)), ()),
-           ("a gradient and a scaled copy", (a, 2 * a), ())]
+           ("a gradient and a scaled copy", (a, 2 * a), ()),
+           ("two all-zero arrays (0: they are identical)", (np.zeros(3), np.zeros(3)), ())]
     return out
 
 

@@ -45,6 +45,14 @@ def _mlp_forward(rng, hidden):
     for label, sizes, N, act, outp, dt in _MLP_SHAPES:
         out.append((f"{label}: layers {sizes}, N={N}",
                     (normal(rng, (N, sizes[0]), 1, dt), layer_params(rng, sizes, dt), act, outp), ()))
+    for act, outp in (("identity", "sigmoid"), ("step", "identity")):
+        out.append((f"{act} hidden activation, {outp} output: layers [3, 4, 2], N=5",
+                    (normal(rng, (5, 3)), layer_params(rng, [3, 4, 2]), act, outp), ()))
+    X, params = normal(rng, (3, 2)), layer_params(rng, [2, 3, 2])
+    out.append(("an unknown output name ('softplus') raises ValueError",
+                (X, params, "relu", "softplus"), ("raises:ValueError",)))
+    out.append(("an unknown activation name ('swish') raises ValueError",
+                (X, params, "swish", "softmax"), ("raises:ValueError",)))
     out.append(("large batch (timing)", (normal(rng, (TIMING_N_MLP, 4)),
                                          layer_params(rng, [4, 8, 3]), "relu", "softmax"), ("timing",)))
     return out
@@ -96,6 +104,9 @@ def _bump_forward(rng, hidden):
         p = nnlib.bump_network(_knots(rng, m), normal(rng, m), float(rng.uniform(5, 50)))
         out.append((f"{'batch of one' if N == 1 else f'random: N={N}'}, {m} bumps",
                     (rng.uniform(-2.5, 2.5, (N, 1)), p), ()))
+    (W1, b1), (W2, b2) = nnlib.bump_network(_knots(rng, 3), normal(rng, 3), 30.0)
+    out.append(("3 bumps on a baseline: a non-zero output bias b2",
+                (rng.uniform(-2.5, 2.5, (8, 1)), [(W1, b1), (W2, b2 + 0.75)]), ()))
     p = nnlib.bump_network(_knots(rng, 4), normal(rng, 4), 20.0)
     out.append(("large batch (timing)", (rng.uniform(-2.5, 2.5, (TIMING_N, 1)), p), ("timing",)))
     return out

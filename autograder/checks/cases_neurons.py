@@ -11,7 +11,9 @@ from .case_tools import F32, TIMING_N, away_from_zero, normal
 
 def _perceptron_predict(rng, hidden):
     X = np.array([[2.0, 1.0], [1.0, 3.0], [-1.0, -2.0], [-3.0, -1.0]])
-    out = [("hand-worked: 4 points in 2-D", (X, np.array([1.0, 1.0]), -0.5), ())]
+    out = [("hand-worked: 4 points in 2-D", (X, np.array([1.0, 1.0]), -0.5), ()),
+           ("points exactly on the boundary (b + X @ w = 0 gets -1)",
+            (np.array([[1.0, 1.0], [2.0, 1.0], [0.0, 1.0], [3.0, 3.0]]), np.array([1.0, -1.0]), 0.0), ())]
     for N, d, dt in ((1, 3, np.float64), (7, 2, np.float64), (20, 5, np.float64), (9, 4, F32)):
         label = "batch of one" if N == 1 else f"random: N={N}, d={d}" + (", float32" * (dt is F32))
         out.append((label, (normal(rng, (N, d), 1, dt), normal(rng, d, 1, dt),
@@ -57,9 +59,9 @@ def _derivative(extreme: bool):
                ("random z (4, 3), float32", (away_from_zero(normal(rng, (4, 3), 2, F32)),), ()),
                ("random z (6, 2), wide range", (away_from_zero(normal(rng, (6, 2), 5)),), ())]
         if extreme:
-            big = np.array([[-1e3, -500.0, -50.0, 0.0, 50.0, 500.0, 1e3]])
-            out.append(("extreme values: |z| up to 1e3", (big,), ("extreme",)))
-            out.append(("extreme values, float32: |z| up to 1e3", (big.astype(F32),), ("extreme",)))
+            big = np.array([[-1e4, -1e3, -50.0, 0.0, 50.0, 1e3, 1e4]])
+            out.append(("extreme values: |z| up to 1e4", (big,), ("extreme",)))
+            out.append(("extreme values, float32: |z| up to 1e4", (big.astype(F32),), ("extreme",)))
         out.append(("large batch (timing)", (normal(rng, (TIMING_N, 4), 2),), ("timing",)))
         return out
     return gen
@@ -72,8 +74,8 @@ def _neuron_forward(rng, hidden):
            ("random: N=5, d=4, float32",
             (normal(rng, (5, 4), 1, F32), normal(rng, 4, 1, F32), float(rng.normal())), ())]
     X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]])
-    w = np.array([1e3, -1e3]) * rng.choice([-1, 1])
-    out.append(("extreme values: |X @ w + b| up to 1e3", (X, w, 0.0), ("extreme",)))
+    w = np.array([1e4, -1e4]) * rng.choice([-1, 1])
+    out.append(("extreme values: |X @ w + b| up to 1e4", (X, w, 0.0), ("extreme",)))
     out.append(("extreme values, float32", (X.astype(F32), w.astype(F32), 0.0), ("extreme",)))
     out.append(("large batch (timing)", (normal(rng, (TIMING_N, 8)), normal(rng, 8), 0.1),
                 ("timing",)))
@@ -94,9 +96,9 @@ GENERATORS = {
     "perceptron_predict": _perceptron_predict,
     "perceptron_epoch": _perceptron_epoch,
     "sigmoid_prime": _derivative(extreme=True),
-    "tanh_prime": _derivative(extreme=False),
-    "relu_prime": _derivative(extreme=False),
-    "leaky_relu_prime": _derivative(extreme=False),
+    "tanh_prime": _derivative(extreme=True),
+    "relu_prime": _derivative(extreme=True),
+    "leaky_relu_prime": _derivative(extreme=True),
     "neuron_forward": _neuron_forward,
     "neuron_sgd_step": _neuron_sgd_step,
 }

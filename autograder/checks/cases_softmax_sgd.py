@@ -16,8 +16,8 @@ def _scores(extreme_rows: bool):
                ("random: N=5, K=4", (normal(rng, (5, 4), 2),), ()),
                ("batch of one, K=3", (normal(rng, (1, 3), 2),), ()),
                ("random: N=4, K=6, float32", (normal(rng, (4, 6), 2, F32),), ())]
-        big = np.array([[1e3, 0.0, -1e3], [1e3, 999.0, 998.0], [-1e3, -1e3, -999.0]])
-        out.append(("extreme scores: |z| up to 1e3", (big,), ("extreme",)))
+        big = np.array([[1e4, 0.0, -1e4], [1e4, 9999.0, 9998.0], [-1e4, -1e4, -9999.0]])
+        out.append(("extreme scores: |z| up to 1e4", (big,), ("extreme",)))
         out.append(("extreme scores, float32", (big.astype(F32),), ("extreme",)))
         out.append(("large batch (timing)", (normal(rng, (TIMING_N, 8)),), ("timing",)))
         return out
@@ -56,7 +56,11 @@ def _sgd_epoch(rng, hidden):
 def _hinge_sgd_update(rng, hidden):
     out = [("hand-worked: inside the margin", (np.zeros(2), 0.0, np.array([1.0, 2.0]), -1, 0.5), ()),
            ("hand-worked: outside the margin (no update)",
-            (np.array([1.0, 1.0]), 0.0, np.array([2.0, 2.0]), 1, 0.5), ())]
+            (np.array([1.0, 1.0]), 0.0, np.array([2.0, 2.0]), 1, 0.5), ()),
+           ("exactly on the margin: y z = 1 (no update)",
+            (np.array([0.5, -1.0]), 0.5, np.array([1.0, 0.0]), 1, 0.5), ()),
+           ("a wrong prediction, y = -1 (an update)",
+            (np.array([1.0, 0.5]), 0.25, np.array([1.0, 1.0]), -1, 0.1), ())]
     for d in (3, 5, 2, 4):
         w, x = normal(rng, d), normal(rng, d)
         y = int(rng.choice([-1, 1]))

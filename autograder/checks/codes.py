@@ -29,7 +29,10 @@ JUDGE_MEANINGS = {
     "wrong_sign": "the negative of the expected output (or of the expected update)",
     "off_by_batch_size": "N times too large or too small (sum vs mean over the batch)",
     "values": "none of the above: first differing entry, expected vs got",
-    "wrong_dtype": "float32 in, float64 out",
+    "missing_error": "an input the statement calls invalid (an unknown name) did not raise the "
+                     "promised error",
+    "wrong_dtype": "the dtype is not the promised one: float32 in, float64 out; bool or int where "
+                   "floats are asked for; floats where integers are",
     "too_slow": "> 20x slower than the vectorised reference and > 10 ms (best of 5)",
 }
 

@@ -178,7 +178,7 @@ def _quality_finding(name: str, case: Case, outcome: Outcome, pairs) -> Finding 
         warned = [w for w in outcome.warnings if w.startswith("RuntimeWarning")]
         if warned:
             return Finding("unstable", "the values are right but NumPy warned on large inputs "
-                           f"(|z| up to 1e3): {warned[0].split(': ', 1)[-1]}",
+                           f"(|z| up to 1e4): {warned[0].split(': ', 1)[-1]}",
                            hint=STABILITY_HINTS.get(name, STABILITY_HINTS[None]))
     for (_, label, E), (_, _, G) in pairs:
         E, G = np.asarray(E), np.asarray(G)
@@ -188,6 +188,19 @@ def _quality_finding(name: str, case: Case, outcome: Outcome, pairs) -> Finding 
                            hint="make new arrays with the input's dtype (np.zeros_like(Z), "
                                 "np.eye(K, dtype=Z.dtype), dtype=X.dtype) and avoid "
                                 ".astype(float) and np.float64(...) constants")
+        if E.dtype.kind == "f" and G.dtype.kind in "biu":
+            what = "a boolean" if G.dtype.kind == "b" else "an integer"
+            return Finding("wrong_dtype", f"{label} is {what} array; the statement asks for floats of the "
+                           "input's dtype", hint="convert the comparison to the input's dtype: "
+                           "(z > 0).astype(z.dtype), or np.where(z > 0, 1.0, 0.0).astype(z.dtype)")
+        if E.dtype.kind in "iu" and G.dtype.kind == "f":
+            return Finding("wrong_dtype", f"{label} holds floats; the statement asks for integers",
+                           hint="np.where(..., 1, -1) gives an int array; count with Python ints "
+                                "(int(...), no division or np.float64)")
+    if get_exercise(name).options.get("generator") and outcome.returned.startswith(("a list", "a tuple")):
+        return Finding("wrong_type", f"{name} returned {outcome.returned}; the statement asks for a "
+                       "generator", hint="write `yield X[idx], y[idx]` inside the loop instead of "
+                                         "collecting the batches in a list")
     if case.timing and outcome.seconds is not None and outcome.seconds > SLOW_SECONDS \
             and get_exercise(name).options.get("vectorised"):
         ref = _time_reference(name, case)
@@ -202,7 +215,37 @@ def _quality_finding(name: str, case: Case, outcome: Outcome, pairs) -> Finding 
     return None
 
 
+def expected_error(case: Case) -> str | None:
+    """The exception type a case must raise (tag ``raises:ValueError``), or None."""
+    for tag in case.tags:
+        if tag.startswith("raises:"):
+            return tag.split(":", 1)[1]
+    return None
+
+
+def _raises_finding(name: str, case: Case, want: str, outcome: Outcome) -> Finding | None:
+    """The verdict on a case whose inputs the statement calls invalid: it must raise ``want``."""
+    e = outcome.error
+    if e and e.get("type") == want:
+        return None
+    if outcome.not_implemented or (e and blocked_call(e)):
+        return _call_finding(name, outcome)
+    hint = ("check the name before anything else, e.g. if output not in (\"softmax\", \"sigmoid\", "
+            f"\"identity\"): raise {want}(f\"unknown output {{output!r}}\"); nnlib.get_activation "
+            f"raises {want} for an unknown activation name")
+    lines = []
+    if e and e.get("lineno"):
+        lines.append(f"at line {e['lineno']} of your code" + (f": {e['line']}" if e.get("line") else ""))
+    did = (f"raised {e.get('type')}: {str(e.get('message', '')).strip()}" if e
+           else f"returned {outcome.returned or 'a result'}")
+    return Finding("missing_error", f"{name} {did} for an invalid argument, where the statement "
+                   f"asks for a {want}", lines, hint=hint)
+
+
 def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, object]:
+    want = expected_error(case)
+    if want:
+        return _raises_finding(name, case, want, outcome), None
     f = _call_finding(name, outcome)
     if f:
         return f, None

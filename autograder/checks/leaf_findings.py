@@ -140,7 +140,7 @@ def compare_leaf(name, case, path, label, E, G, variants, starts):
     if f:
         return f
     if case.extreme:
-        return Finding("unstable", f"{label} is wrong on large inputs (|z| up to 1e3) although "
+        return Finding("unstable", f"{label} is wrong on large inputs (|z| up to 1e4) although "
                        "smaller inputs were fine", value_lines=value_lines(label, E, G, low),
                        hint=STABILITY_HINTS.get(name, STABILITY_HINTS[None]))
     return Finding("values", f"{label} has wrong values",

@@ -60,6 +60,21 @@ CORPUS = [
         def log_softmax(Z):
             return np.log(nnlib.softmax(Z))
     """),
+    # --- missing_error -------------------------------------------------------------------------
+    W("mlp_forward", "missing_error", "an unknown output name falls through to identity", """
+        def mlp_forward(X, params, activation, output):
+            g, _ = nnlib.get_activation(activation)
+            A, caches = X, []
+            for i, (W, b) in enumerate(params):
+                Z = A @ W.T + b
+                caches.append((A, Z))
+                A = g(Z) if i < len(params) - 1 else Z
+            if output == "softmax":
+                A = nnlib.softmax(A)
+            elif output == "sigmoid":
+                A = nnlib.sigmoid(A)
+            return A, caches
+    """),
     # --- exception ---------------------------------------------------------------------------
     W("softmax", "exception", "max without keepdims", """
         def softmax(Z):
