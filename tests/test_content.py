@@ -144,3 +144,74 @@ def test_xor_plateau_as_notebook_04_says():
     # "The stuck runs sit on a plateau near log 2 / 2"
     assert all(abs(v - np.log(2) / 2) < 0.03 for v in stuck), stuck
     assert all(losses[-1] < 0.1 for losses, solved in runs.values() if solved)
+
+
+def _new_figures():
+    """Every figure added for issue 15, drawn by its demo function: (name, figure)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nnlib.demos import backprop, mlp_forward, perceptron, universal_approximation, xor
+
+    figs = []
+
+    def new(name, *shape, size=(8, 4)):
+        fig, axes = plt.subplots(*shape, figsize=size) if shape else plt.subplots(figsize=size)
+        figs.append((name, fig))
+        return axes
+
+    perceptron.draw_neuron(new("01 neuron diagram"), [1.0, 0.5, 2.0], [0.8, -1.2, 0.3], -0.5)
+    axes = new("01 perceptron update geometry", 1, 2)
+    perceptron.plot_update_geometry(axes[0], np.array([2.0, 1.0]), +1, np.array([-1.0, 0.5]))
+    perceptron.plot_update_geometry(axes[1], np.array([1.0, 2.0]), -1, np.array([0.5, 0.5]))
+    axes = new("03 the 26- and 39-parameter networks", 1, 2)
+    mlp_forward.draw_network(axes[0], [3, 4, 2], title="[3, 4, 2]: 26 parameters")
+    mlp_forward.draw_network(axes[1], [3, 4, 3, 2], title="[3, 4, 3, 2]: 39 parameters")
+    mlp_forward.plot_regression_losses(new("03 regression losses"))
+    xor.plot_seed_losses(new("04 stuck XOR starts"), seeds=range(4), n_epochs=20)
+    X, y = nnlib.make_xor(10, noise=0.2, rng=np.random.default_rng(0))
+    figs.append(("04 XOR widget with hidden-unit maps", xor.trained_figure(X, y, hidden=3, lr=0.5, n_epochs=5)))
+    results = universal_approximation.depth_vs_width("wiggle", seeds=range(1), n_epochs=2)
+    universal_approximation.plot_depth_vs_width(new("05 depth against width", 1, 2), results)
+    backprop.draw_chain_graph(new("06 computational graph"), 0.8, 0.3, 0.5, -1.2)
+    return figs
+
+
+def test_new_figures_have_titles_labels_and_units():
+    import matplotlib.pyplot as plt
+
+    problems = []
+    for name, fig in _new_figures():
+        for ax in fig.axes:
+            if not ax.get_visible() or ax.get_label() == "<colorbar>":
+                continue
+            if not ax.axison:   # a diagram without axes (the neuron, the graph): a title suffices
+                if not ax.get_title() and not fig.texts:
+                    problems.append(f"{name}: a diagram without a title")
+                continue
+            if not ax.get_title():
+                problems.append(f"{name}: an axes without a title")
+            for which, label in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())):
+                if not label or "(" not in label:
+                    problems.append(f"{name}: {which}-label {label!r} has no unit in parentheses")
+        plt.close(fig)
+    assert not problems, "\n".join(problems)
+
+
+def test_classes_differ_by_marker_as_well_as_colour():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nnlib.demos.plot import scatter_classes
+
+    fig, ax = plt.subplots()
+    scatter_classes(ax, np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]]), np.array([0, 1, 2]))
+    paths = [tuple(map(tuple, c.get_paths()[0].vertices.round(3))) for c in ax.collections]
+    colours = [tuple(c.get_facecolor()[0]) for c in ax.collections]
+    plt.close(fig)
+    assert len(paths) == 3 and len(set(paths)) == 3, "each class needs its own marker"
+    assert len(set(colours)) == 3, "and its own colour"

@@ -16,7 +16,8 @@ from ..layers import dense_backward as _dense_backward
 from ..layers import dense_forward
 from ..mlp import _check_output, _output_loss, mlp_forward, mlp_loss_and_grads
 
-__all__ = ["error_vs_step", "gradient_errors", "mlp_grads_from_pieces", "mlp_loss"]
+__all__ = ["chain_numbers", "draw_chain_graph", "error_vs_step", "gradient_errors", "mlp_grads_from_pieces",
+           "mlp_loss"]
 
 
 def mlp_loss(X, y, params, activation: str = "relu", output: str = "softmax") -> float:
@@ -103,3 +104,74 @@ def error_vs_step(X, y, params, activation: str = "tanh", output: str = "softmax
         central.append(relative_error(exact, np.concatenate(c_parts)))
         forward.append(relative_error(exact, np.concatenate(f_parts)))
     return steps, np.array(central), np.array(forward)
+
+
+def chain_numbers(x: float, y: float, w1: float, w2: float) -> dict:
+    """Forward values and backward gradients of section 1's chain
+    ``s1 = w1 x, x1 = tanh s1, s2 = w2 x1, x2 = tanh s2, e = (x2 - y)^2`` (UCLA's notation)."""
+    s1 = w1 * x
+    x1 = np.tanh(s1)
+    s2 = w2 * x1
+    x2 = np.tanh(s2)
+    e = (x2 - y) ** 2
+    de_dx2 = 2 * (x2 - y)
+    delta2 = de_dx2 * (1 - x2 ** 2)
+    de_dx1 = w2 * delta2
+    delta1 = de_dx1 * (1 - x1 ** 2)
+    return {"s1": s1, "x1": x1, "s2": s2, "x2": x2, "e": e, "de/dx2": de_dx2, "delta2": delta2,
+            "de/dx1": de_dx1, "delta1": delta1, "de/dw2": delta2 * x1, "de/dw1": delta1 * x}
+
+
+def draw_chain_graph(ax, x: float, y: float, w1: float, w2: float,
+                     title: str = "The chain of section 1: forward values (top), de/d(node) (bottom)"):
+    """The computational graph of section 1 with its numbers: each node's forward value above it, the
+    gradient of the loss with respect to it below (the deltas at s1 and s2), and each edge's local
+    derivative on the edge. Returns the numbers of :func:`chain_numbers`."""
+    import matplotlib.patches as mpatches
+
+    from .plot import PALETTE
+
+    v = chain_numbers(x, y, w1, w2)
+    nodes = {"x": (0, 0), "w1": (1.5, 1.1), "s1": (1.5, 0), "x1": (3, 0), "w2": (4.5, 1.1), "s2": (4.5, 0),
+             "x2": (6, 0), "e": (7.5, 0)}
+    value = {"x": x, "w1": w1, "s1": v["s1"], "x1": v["x1"], "w2": w2, "s2": v["s2"], "x2": v["x2"],
+             "e": v["e"]}
+    grad = {"w1": v["de/dw1"], "s1": v["delta1"], "x1": v["de/dx1"], "w2": v["de/dw2"], "s2": v["delta2"],
+            "x2": v["de/dx2"], "e": 1.0}
+    names = {"x": "$x$", "w1": "$w^{(1)}$", "s1": "$s^{(1)}$", "x1": "$x^{(1)}$", "w2": "$w^{(2)}$",
+             "s2": "$s^{(2)}$", "x2": "$x^{(2)}$", "e": "$e$"}
+    edges = [("x", "s1", f"$w^{{(1)}}$ = {w1:g}"),
+             ("w1", "s1", f"$x$ = {x:g}"),
+             ("s1", "x1", f"1 - $x_1^2$ = {1 - v['x1'] ** 2:.3f}"),
+             ("x1", "s2", f"$w^{{(2)}}$ = {w2:g}"),
+             ("w2", "s2", f"$x^{{(1)}}$ = {v['x1']:.3f}"),
+             ("s2", "x2", f"1 - $x_2^2$ = {1 - v['x2'] ** 2:.3f}"),
+             ("x2", "e", f"2($x_2$ - y) = {v['de/dx2']:.3f}")]
+    for a, b, label in edges:
+        (xa, ya), (xb, yb) = nodes[a], nodes[b]
+        length = np.hypot(xb - xa, yb - ya)
+        tip = (xb - 0.24 * (xb - xa) / length, yb - 0.24 * (yb - ya) / length)   # stop at the circle
+        ax.annotate("", xy=tip, xytext=(xa, ya), arrowprops={"arrowstyle": "->", "lw": 1.2, "color": "0.3"})
+        vertical = xa == xb
+        ax.text((xa + xb) / 2 + (0.08 if vertical else 0), (ya + yb) / 2 + (0 if vertical else -0.13), label,
+                ha="left" if vertical else "center", va="center", fontsize=7, color="0.25")
+    for key, (px, py) in nodes.items():
+        is_param = key.startswith("w")
+        ax.add_patch(mpatches.Circle((px, py), 0.22, facecolor=PALETTE[1] if is_param else PALETTE[4],
+                                     edgecolor="k", zorder=3))
+        ax.text(px, py, names[key], ha="center", va="center", fontsize=9, zorder=4)
+        below_param = key in ("s1", "s2")   # a parameter's edge arrives from above: value to the side
+        ax.text(px + (0.28 if below_param else 0), py + 0.3, f"{value[key]:.4f}",
+                ha="left" if below_param else "center", fontsize=8, color=PALETTE[0], fontweight="bold")
+        if key in grad:
+            ax.text(px - (0.28 if is_param else 0), py - 0.5 if not is_param else py - 0.3,
+                    f"{grad[key]:+.4f}", ha="right" if is_param else "center", fontsize=8, color=PALETTE[5],
+                    fontweight="bold")
+    ax.text(-0.3, -0.9, "blue: forward value;  vermillion: de/d(node), so at $s^{(2)}$ and $s^{(1)}$ the "
+            "deltas;  grey on the edges: local derivatives", fontsize=7, color="0.2")
+    ax.set_xlim(-0.5, 8.0)
+    ax.set_ylim(-1.0, 1.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title, fontsize=10)
+    return v

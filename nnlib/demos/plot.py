@@ -5,10 +5,11 @@ style (:data:`MARKERS`, :data:`LINESTYLES`) so that the figures also read in gra
 
 from __future__ import annotations
 
+import matplotlib
 import numpy as np
 
 __all__ = ["CMAP", "LINESTYLES", "MARKERS", "PALETTE", "plot_decision_boundary", "plot_loss_curves",
-           "plot_weight_images", "style"]
+           "plot_weight_images", "scatter_classes", "style", "use_course_style"]
 
 CMAP = "coolwarm"
 #: Okabe and Ito's colour-blind-safe colours: blue, orange, bluish green, reddish purple, sky blue,
@@ -38,9 +39,32 @@ def plot_decision_boundary(ax, predict, X, y, resolution: int = 200, margin: flo
     grid = np.c_[gx.ravel(), gy.ravel()]
     Z = np.asarray(predict(grid), dtype=float).reshape(gx.shape)
     ax.contourf(gx, gy, Z, levels=20 if len(np.unique(Z)) > 10 else None, cmap=CMAP, alpha=0.35)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=CMAP, edgecolors="k", s=25)
+    scatter_classes(ax, X, y, s=25)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=(x0, x1), ylim=(y0, y1))
     return ax
+
+
+def scatter_classes(ax, X, y, s: float = 30, **kwargs):
+    """Scatter the rows of ``X (N, 2)`` with one marker *and* one colour per class of ``y``, so that
+    the classes can be told apart without colour (grayscale, colour-blind readers)."""
+    X = np.asarray(X)
+    y = np.asarray(y)
+    classes = np.unique(y)
+    cmap = matplotlib.colormaps[CMAP]
+    for k, label in enumerate(classes):
+        pts = X[y == label]
+        shade = cmap(0.0 if len(classes) == 1 else k / (len(classes) - 1))
+        ax.scatter(pts[:, 0], pts[:, 1], color=shade, marker=MARKERS[k % len(MARKERS)], edgecolors="k",
+                   s=s, label=f"class {label}", **kwargs)
+    return ax
+
+
+def use_course_style() -> None:
+    """Make :data:`PALETTE` matplotlib's default colour cycle (called once by each notebook's setup)."""
+    import matplotlib.pyplot as plt
+    from cycler import cycler
+
+    plt.rcParams["axes.prop_cycle"] = cycler(color=list(PALETTE))
 
 
 def plot_loss_curves(ax, curves: dict, xlabel: str = "epoch", ylabel: str = "mean loss (nats)",

@@ -10,17 +10,20 @@ import numpy as np
 
 from ..activations import get_activation, relu, softmax
 from ..mlp import MLP, init_params
-from .plot import CMAP, plot_decision_boundary
+from .interact import interactive  # not ipywidgets': see nnlib.demos.interact
+from .plot import CMAP, plot_decision_boundary, scatter_classes
 
 __all__ = [
     "XOR_NAMES",
     "plot_hidden_space",
+    "plot_hidden_units",
     "plot_input_space",
     "plot_network_output",
     "plot_seed_losses",
     "plot_trained",
     "success_rates",
     "train_mlp",
+    "trained_figure",
     "xor_widget",
 ]
 
@@ -29,7 +32,7 @@ XOR_NAMES = ("(0,0)", "(0,1)", "(1,0)", "(1,1)")
 
 
 def _points(ax, P, y, names=XOR_NAMES):
-    ax.scatter(P[:, 0], P[:, 1], c=y, cmap=CMAP, vmin=0, vmax=1, s=160, edgecolors="k", zorder=3)
+    scatter_classes(ax, P, y, s=160, zorder=3)
     for (px, py), name, label in zip(P, names, y, strict=True):
         ax.annotate(f"{name}: y={label}", (px, py), xytext=(8, 8), textcoords="offset points",
                     fontsize=9)
@@ -75,7 +78,7 @@ def plot_network_output(ax, W, c, w, title: str = "Output $\\hat y = w \\cdot $r
     ax.contour(gx, gy, out, levels=[0.5], colors="k", linestyles="--")
     ax.figure.colorbar(cs, ax=ax, label="output $\\hat y$ (unitless)")
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    ax.scatter(X[:, 0], X[:, 1], c=[0, 1, 1, 0], cmap=CMAP, vmin=0, vmax=1, s=120, edgecolors="k")
+    scatter_classes(ax, X, np.array([0, 1, 1, 0]), s=120)
     ax.set(title=title, xlabel="$x_1$ (unitless)", ylabel="$x_2$ (unitless)")
     ax.set_aspect("equal")
     return ax
@@ -134,7 +137,8 @@ def success_rates(hidden_sizes, activation: str, seeds, lr: float, n_epochs: int
 
 def plot_trained(axes, X, y, hidden: int, lr: float, n_epochs: int = 300, seed: int = 0,
                  activation: str = "relu"):
-    """Train with :func:`train_mlp` and draw (left) the decision boundary, (right) the loss."""
+    """Train with :func:`train_mlp` and draw (left) the decision boundary, (right) the loss.
+    Returns the trained model."""
     ax_db, ax_loss = axes
     with np.errstate(over="ignore", invalid="ignore"):   # a huge lr may overflow: plot, don't warn
         model, losses = train_mlp(X, y, hidden, lr, n_epochs, seed, activation)
@@ -147,7 +151,52 @@ def plot_trained(axes, X, y, hidden: int, lr: float, n_epochs: int = 300, seed: 
         ax_loss.grid(alpha=0.3)
         ax_loss.set(title=f"Training loss ({n_epochs} full-batch steps)", xlabel="step (= epoch: full batch)",
                     ylabel="cross-entropy (nats)")
+    return model
+
+
+def plot_hidden_units(axes, model, X, y, max_units: int = 8):
+    """One small map per hidden unit (the first ``max_units``), as TensorFlow Playground draws them:
+    the unit's activation ``relu(w_m . x + b_m)`` over the plane, with the data on top. Together they
+    show the pieces the output layer adds up."""
+    g = np.linspace(X[:, 0].min() - 0.4, X[:, 0].max() + 0.4, 60)
+    gx, gy = np.meshgrid(g, g)
+    G = np.c_[gx.ravel(), gy.ravel()]
+    (W1, b1), _ = model.params
+    g_act, _ = get_activation(model.activation)
+    H = g_act(G @ W1.T + b1)
+    for m, ax in enumerate(np.ravel(axes)):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if m >= min(len(b1), max_units):
+            ax.axis("off")
+            continue
+        ax.contourf(gx, gy, H[:, m].reshape(gx.shape), levels=12, cmap="cividis")
+        scatter_classes(ax, X, y, s=6, linewidths=0.3)
+        ax.set_title(f"unit {m + 1}", fontsize=8)
+        ax.set_xlabel("$x_1$ (unitless)", fontsize=6, labelpad=1)
+        ax.set_ylabel("$x_2$ (unitless)", fontsize=6, labelpad=1)
+        ax.set_aspect("equal")
     return axes
+
+
+def trained_figure(X, y, hidden: int, lr: float, n_epochs: int = 300, seed: int = 0,
+                   activation: str = "relu", max_units: int = 8):
+    """The widget's figure: top, the decision boundary and the loss (:func:`plot_trained`); bottom,
+    each hidden unit's map (:func:`plot_hidden_units`). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(10, 6.2))
+    grid = fig.add_gridspec(2, max_units, height_ratios=[3, 1.1])
+    top = [fig.add_subplot(grid[0, : max_units // 2]), fig.add_subplot(grid[0, max_units // 2:])]
+    units = [fig.add_subplot(grid[1, k]) for k in range(max_units)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        model = plot_trained(top, X, y, hidden, lr, n_epochs, seed, activation)
+        plot_hidden_units(units, model, X, y, max_units)
+    shown = min(hidden, max_units)
+    fig.text(0.5, 0.015, f"Hidden units' activations over the plane (units 1 to {shown} of {hidden}; "
+             "dark = 0, bright = large)", ha="center", fontsize=9)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
 
 
 def xor_widget(X, y, hidden: int = 8, lr: float = 0.5, n_epochs: int = 300, seed: int = 0):
@@ -157,12 +206,10 @@ def xor_widget(X, y, hidden: int = 8, lr: float = 0.5, n_epochs: int = 300, seed
     import matplotlib.pyplot as plt
 
     def show(hidden, lr):
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-        plot_trained(axes, X, y, hidden, lr, n_epochs, seed)
-        fig.tight_layout()
+        trained_figure(X, y, hidden, lr, n_epochs, seed)
         plt.show()
 
-    return widgets.interactive(
+    return interactive(
         show,
         hidden=widgets.IntSlider(value=hidden, min=1, max=32, description="hidden units",
                                  continuous_update=False),
