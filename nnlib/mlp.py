@@ -17,6 +17,12 @@ identity      ``z``                  reals, ``(N,)``/``(N, K)`` squared error
 For each pairing the output delta ``dL/dz`` of the last layer is ``(a - y) / N`` for softmax and
 sigmoid (the fused form: valid only because the loss matches the output), and ``2 (a - y) / N``
 for squared error.
+
+An :class:`MLP` computes in one dtype, its parameters' (``dtype=``, float64 by default). Data in
+another floating dtype is refused with a ``TypeError`` naming both, as PyTorch refuses it: NumPy
+would silently compute a float64 model on float32 data in float64, about four times slower than
+float32. Lists and integer or boolean arrays carry no precision of their own and are converted
+to the model's dtype.
 """
 
 from __future__ import annotations
@@ -145,12 +151,40 @@ def mlp_loss_and_grads(X, y, params, activation: str = "relu", output: str = "so
     return loss, grads
 
 
+def _in_dtype(a, dtype: np.dtype, name: str, what: str):
+    """``a`` as an array of ``dtype``: a floating array must already be of it (``TypeError``
+    otherwise, naming both dtypes); anything else (lists, integer arrays) is converted."""
+    if type(a) is np.ndarray and a.dtype == dtype:
+        return a
+    arr = np.asarray(a)
+    if arr.dtype.kind in "fc" and isinstance(a, (np.ndarray, np.generic)):
+        fix = f"convert the data ({name}.astype(np.{dtype}))"
+        if arr.dtype in (np.float32, np.float64):
+            fix += f" or build the model with dtype=np.{arr.dtype}"
+        raise TypeError(
+            f"{name} has dtype {arr.dtype} but this {what} has {dtype} parameters; NumPy would "
+            f"silently compute in the wider dtype (float64 on float32 data is about 4x slower): {fix}"
+        )
+    try:
+        return arr.astype(dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}") from exc
+
+
 class MLP:
     """A multilayer perceptron: ``MLP([d, H1, ..., K], activation="relu", output="softmax")``.
+
+    Every method computes in the model's ``dtype`` (float64 unless ``dtype=`` says otherwise):
+    ``X``, and the targets of an ``identity`` output, must be arrays of that dtype, or lists or
+    integer arrays (converted); a floating array of another dtype raises ``TypeError``.
 
     >>> net = MLP([2, 3, 1], activation="tanh", output="identity", rng=np.random.default_rng(0))
     >>> net
     MLP([2, 3, 1], activation='tanh', output='identity', dtype=float64, n_params=13)
+    >>> net(np.zeros((1, 2), dtype=np.float32))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: X has dtype float32 but this MLP has float64 parameters; NumPy would silently ...
     """
 
     def __init__(
@@ -185,21 +219,29 @@ class MLP:
         """Number of weights and biases."""
         return sum(W.size + b.size for W, b in self.params)
 
+    def _X(self, X):
+        return _in_dtype(X, self.dtype, "X", "MLP")
+
+    def _y(self, y):
+        """Regression targets in the model's dtype (labels of softmax and sigmoid are left alone:
+        they are class indices, and the losses turn them into the outputs' dtype exactly)."""
+        return _in_dtype(y, self.dtype, "y", "MLP (identity output)") if self.output == "identity" else y
+
     def forward(self, X):
-        """``(out, caches)``: see :func:`mlp_forward`."""
-        return mlp_forward(X, self.params, self.activation, self.output)
+        """``(out, caches)``: see :func:`mlp_forward`; ``X`` in the model's dtype (see the class)."""
+        return mlp_forward(self._X(X), self.params, self.activation, self.output)
 
     def __call__(self, X):
         return self.forward(X)[0]
 
     def loss_and_grads(self, X, y):
-        """``(loss, grads)``: see :func:`mlp_loss_and_grads`."""
-        return mlp_loss_and_grads(X, y, self.params, self.activation, self.output)
+        """``(loss, grads)``: see :func:`mlp_loss_and_grads`; dtypes as for the class."""
+        return mlp_loss_and_grads(self._X(X), self._y(y), self.params, self.activation, self.output)
 
     def loss(self, X, y) -> float:
         """Mean loss over the batch."""
         _, caches = self.forward(X)
-        return float(_output_loss(caches[-1][1], y, self.output)[0])
+        return float(_output_loss(caches[-1][1], self._y(y), self.output)[0])
 
     def predict(self, X):
         """Class labels (softmax: argmax; sigmoid: ``p > 0.5``) or values (identity)."""
@@ -228,7 +270,9 @@ class MLP:
         a hidden activation and output nnlib knows) a faster path gives the same parameters to
         rounding: it reuses arrays kept from the previous step with the same batch size instead of
         allocating some twenty new ones, and it works in place. See :mod:`nnlib.fast_step`.
+        ``X`` (and an ``identity`` output's ``y``) in the model's dtype, as for the class.
         """
+        X, y = self._X(X), self._y(y)
         if self._fast_path_applies(X):
             return fast_step.train_step(self, X, y, lr)
         loss, grads = self.loss_and_grads(X, y)

@@ -167,6 +167,9 @@ def train(model, X, y, lr: float | Callable[[int], float] = 0.1, n_epochs: int =
     ``batch_size=None`` (or ``>= N``) is full-batch GD, ``1`` is SGD, anything between is minibatch
     SGD. ``lr`` is a number or a schedule ``epoch -> lr``. ``progress=False`` silences the bar.
     """
+    X = np.asarray(X)
+    if X.dtype.kind in "biu" and hasattr(model, "dtype"):  # an MLP computes in its own dtype
+        X = X.astype(model.dtype)
     X = as_float_array(X, "X")
     y = np.asarray(y)
     N = X.shape[0]

@@ -119,7 +119,7 @@ def test_non_contiguous_input_and_numpy_float_lr(no_plain_path):
 
 
 def test_inputs_the_fast_path_does_not_take_still_train():
-    """Lists, integer arrays, float labels and float64 data on a float32 model use the plain path."""
+    """Lists, integer arrays and float labels on a float32 model use the plain path."""
     rng = np.random.default_rng(6)
     net = nnlib.MLP([2, 3, 2], rng=rng, dtype=np.float32)
     ref = [(W.astype(np.float64), b.astype(np.float64)) for W, b in net.params]
@@ -131,7 +131,8 @@ def test_inputs_the_fast_path_does_not_take_still_train():
     for (W, _), (W_ref, _) in zip(net.params, params_ref, strict=True):
         assert W.dtype == np.float32
         np.testing.assert_allclose(W, W_ref, rtol=1e-6, atol=1e-6)
-    net.train_step(np.zeros((3, 2)), np.array([0, 1, 1]), 0.1)  # float64 data, float32 model
+    with pytest.raises(TypeError, match="X has dtype float64 but this MLP has float32 parameters"):
+        net.train_step(np.zeros((3, 2)), np.array([0, 1, 1]), 0.1)  # never mixed silently
     assert all(W.dtype == np.float32 for W, _ in net.params)
 
 
