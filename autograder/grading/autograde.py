@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .kernel import KERNEL_NAME, reap_kernel_leftovers
+from .kernel import KERNEL_NAME, kernel_manager_config, reap_kernel_leftovers
 
 __all__ = ["PrivateCourse", "feedback_messages"]
 
@@ -66,6 +66,7 @@ class PrivateCourse:
         reuse_compiled_templates()
         self.api = nbgrader_api(self.root, self.root / "release", overrides={
             "CourseDirectory": {"autograded_directory": str(self.autograded)},
+            "KernelManager": kernel_manager_config(self.root),
             "Execute": {"kernel_name": KERNEL_NAME,
                         "timeout": int(os.environ.get("NNCOURSE_CELL_TIMEOUT", "30"))},
             "GenerateFeedback": {"preprocessors": [

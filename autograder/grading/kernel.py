@@ -2,22 +2,25 @@
 
 A grading worker (:mod:`.worker`) calls :func:`start_fork_servers` once, writes a kernelspec with
 :func:`write_kernel_spec` whose kernel is :mod:`.kernel_launcher` (a jailed ipykernel, forked from
-the kernel fork server when there is one), and calls :func:`reap_kernel_leftovers` around every
-autograde so that nothing a submission forked outlives it.
+the kernel fork server when there is one), configures nbgrader's kernel manager with
+:func:`kernel_manager_config` (ZMQ over Unix sockets: the jailed kernel has no network), and calls
+:func:`reap_kernel_leftovers` around every autograde so that nothing a submission forked or left
+in the sockets' folder outlives it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
 from ..notebooks import ROOT
 from .jail import Limits, kill_uid, slot_uid
 
-__all__ = ["KERNEL_LIMITS", "KERNEL_NAME", "KERNEL_PRELOAD", "kernel_uid", "reap_kernel_leftovers",
-           "start_fork_servers", "write_kernel_spec"]
+__all__ = ["KERNEL_LIMITS", "KERNEL_NAME", "KERNEL_PRELOAD", "ipc_folder", "kernel_manager_config",
+           "kernel_uid", "reap_kernel_leftovers", "start_fork_servers", "write_kernel_spec"]
 
 KERNEL_NAME = "nncourse-jail"
 KERNEL_UID_OFFSET = 1000
@@ -38,6 +41,30 @@ def kernel_uid(slot: int) -> int | None:
     return slot_uid(slot) + KERNEL_UID_OFFSET if os.geteuid() == 0 else None
 
 
+def ipc_folder(private: Path) -> Path:
+    """The folder of a worker's kernel sockets: inside its private folder (which other uids can
+    cross but not list), open to this slot's kernel uid and the grader only."""
+    return Path(private) / "ipc"
+
+
+def kernel_manager_config(private: Path) -> dict:
+    """nbgrader's ``KernelManager`` settings: ZMQ over Unix sockets in :func:`ipc_folder`, so that
+    the jailed kernel needs no network (its network namespace has no interface at all)."""
+    return {"transport": "ipc", "ip": str(ipc_folder(private) / "kernel")}
+
+
+#: slot -> its sockets' folder, emptied by :func:`reap_kernel_leftovers`.
+_IPC_FOLDERS: dict[int, Path] = {}
+
+
+def _fresh_ipc_folder(folder: Path, slot: int) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700)
+    uid = kernel_uid(slot)
+    if uid is not None:
+        os.chown(folder, uid, uid)
+
+
 def write_kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int,
                       forkserver: str | None = None) -> Path:
     """A kernelspec whose kernel runs jailed; returns the folder to put on JUPYTER_PATH.
@@ -53,6 +80,8 @@ def write_kernel_spec(tmp: Path, course_dir: Path, private: Path, slot: int,
         "uid": kernel_uid(slot),
         "limits": KERNEL_LIMITS.__dict__,
     }
+    _IPC_FOLDERS[slot] = ipc_folder(private)
+    _fresh_ipc_folder(_IPC_FOLDERS[slot], slot)
     kdir = tmp / "kernels" / KERNEL_NAME
     kdir.mkdir(parents=True)
     if forkserver:
@@ -105,7 +134,10 @@ def reap_kernel_leftovers(slot: int) -> None:
     nbgrader stops the kernel, not what its code forked: a fork bomb's sleeping children
     would otherwise hold the uid's process limit, and the next student's kernel in this slot
     could not start a thread (nbgrader then fails to grade an honest notebook). Without root
-    the kernel runs as the grader's own uid, which cannot be cleaned up this way."""
+    the kernel runs as the grader's own uid, which cannot be cleaned up this way. The sockets'
+    folder is made afresh, so nothing a kernel left there meets the next one."""
     uid = kernel_uid(slot)
     if uid is not None:
         kill_uid(uid)
+    if slot in _IPC_FOLDERS:
+        _fresh_ipc_folder(_IPC_FOLDERS[slot], slot)

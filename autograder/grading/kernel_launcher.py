@@ -1,11 +1,14 @@
 """The kernel nbgrader starts for a submission, jailed: ``python -m autograder.grading.kernel_launcher
 JAIL_JSON -f CONNECTION_FILE [ipykernel args]``.
 
-Same confinement as the re-check sandbox (:func:`autograder.grading.jail.enter_jail`) except that the
-network namespace is kept, because the kernel talks to nbgrader over loopback TCP. The student's code
-therefore cannot read ``solutions/``, the gradebook, the course directory or other students' files,
-cannot write outside its own working folder, and is bounded in CPU time, memory, file size and
-processes: whatever it does to the kernel, the re-check decides the score.
+Same confinement as the re-check sandbox (:func:`autograder.grading.jail.enter_jail`): no network
+(the kernel talks to nbgrader over ZMQ on Unix sockets, ``transport="ipc"``, in a folder of the
+worker that only this slot's kernel uid and the grader can open, see
+:func:`autograder.grading.kernel.kernel_manager_config`), its own PID namespace, a private ``/tmp``
+and ``HOME``, a syscall filter. The student's code therefore cannot read ``solutions/``, the
+gradebook, the course directory or other students' files, cannot write outside its own working
+folder and private ``/tmp``, cannot see or signal any other process, and is bounded in CPU time,
+memory, file size and processes: whatever it does to the kernel, the re-check decides the score.
 """
 
 from __future__ import annotations
@@ -18,26 +21,34 @@ import sys
 def main(argv: list[str]) -> None:
     spec = json.loads(argv[0])
     rest = list(argv[1:])
+    keep, connection, ipc = [], None, False
     if "-f" in rest:
-        # The connection file lives in a folder closed to the kernel's uid: copy it into the
-        # working folder, which the kernel reaches through its current directory.
-        i = rest.index("-f") + 1
-        with open(rest[i]) as f:
-            conn = f.read()
-        with open("kernel-connection.json", "w") as f:
-            f.write(conn)
-        rest[i] = "kernel-connection.json"
+        # The connection file lives in a folder closed to the kernel's uid: read it now (as the
+        # grader) and write a copy into the kernel's private /tmp once the jail is closed.
+        with open(rest[rest.index("-f") + 1]) as f:
+            connection = f.read()
+        info = json.loads(connection)
+        ipc = info.get("transport") == "ipc"
+        if ipc:  # the sockets' folder must stay visible at its own path inside the jail
+            keep.append(os.path.dirname(os.path.abspath(info["ip"])))
     # Imports that need the full filesystem happen before the jail closes.
     import ipykernel.kernelapp  # noqa: F401
     import matplotlib.font_manager
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
 
-    from autograder.grading.jail import Limits, enter_jail
+    from autograder.grading.jail import REACHED, Limits, enter_jail
 
-    enter_jail(hide=spec["hide"], uid=spec.get("uid"), network=True,
-               limits=Limits(**spec["limits"]), writable=["."])
-    os.environ["HOME"] = "."
+    # Over TCP (a kernel manager not configured for IPC) the kernel needs the host's loopback.
+    enter_jail(hide=spec["hide"], uid=spec.get("uid"), network=not ipc and connection is not None,
+               limits=Limits(**spec["limits"]), writable=["."], keep=keep)
+    if connection is not None:
+        folder = "/tmp" if REACHED.get("private_tmp") else "."
+        path = os.path.join(folder, "kernel-connection.json")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(connection)
+        rest[rest.index("-f") + 1] = path
     from ipykernel.kernelapp import launch_new_instance
 
     sys.argv = [sys.argv[0], *rest]
