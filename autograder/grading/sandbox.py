@@ -142,9 +142,15 @@ def _kill(proc, uid: int | None) -> None:
 
 
 def _mpl_config_dir() -> str:
-    """A matplotlib cache shared by every sandbox, so the font cache is built once, not per run."""
-    path = Path(tempfile.gettempdir()) / f"nncourse-mplconfig-{os.getuid()}"
-    path.mkdir(mode=0o755, exist_ok=True)
+    """A matplotlib cache shared by every sandbox, so the font cache is built once, not per run.
+
+    In the grader's own cache folder, not in ``/tmp``: a grading run leaves the host's ``/tmp`` as
+    it found it (and the jailed processes have a private ``/tmp`` anyway)."""
+    path = Path.home() / ".cache" / "nncourse-matplotlib"
+    try:
+        path.mkdir(mode=0o755, parents=True, exist_ok=True)
+    except OSError:  # no writable home: matplotlib makes (and removes) a folder of its own
+        return ""
     return str(path)
 
 
@@ -159,7 +165,7 @@ def sandbox_env(home: str = "/nonexistent") -> dict:
         "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": home,
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "MPLBACKEND": "Agg", "NBGRADER_EXECUTION": "autograde", "PYTHONDONTWRITEBYTECODE": "1",
-        "MPLCONFIGDIR": _mpl_config_dir(),
+        **({"MPLCONFIGDIR": d} if (d := _mpl_config_dir()) else {}),
     }
 
 
