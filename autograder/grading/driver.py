@@ -104,7 +104,15 @@ class WorkerProcess:
                 pass
         lines.put(None)  # the worker is gone
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 0.0) -> None:
+        """End the worker: with ``grace``, first close its input and give it that long to exit
+        on its own (it then removes its private folder in /tmp); then kill what is left."""
+        if self.proc and self.proc.poll() is None and grace > 0:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(grace)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         if self.proc and self.proc.poll() is None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -116,6 +124,10 @@ class WorkerProcess:
     def grade(self, student: str, timeout: float) -> dict:
         """Grade one student; on a worker crash or time-out restart the worker and return what
         is known (the re-check's verdict if it came)."""
+        from .submission import student_id_problem
+
+        if problem := student_id_problem(student):  # never on the worker's line protocol
+            return {"student": student, "stage": "failed", "problem": problem}
         if self.proc is None or self.proc.poll() is not None:
             self.start()
             if not self._wait_for("ready", 300):
@@ -239,7 +251,7 @@ def grade_class(assignment: str, course_dir, jobs: int | None = None, force: boo
                     journal[student] = entry
                     bar.update(failed=bool(entry.get("problem")))
         finally:
-            slot.stop()
+            slot.stop(grace=30.0)  # a worker that exits on its own leaves nothing in /tmp
 
     if todo:
         slots = [WorkerProcess(i, assignment, course_dir, seed, state / f"worker{i}.log")

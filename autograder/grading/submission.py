@@ -3,22 +3,127 @@
 :func:`validate_submission` is the first phase of grading one student (called by
 :mod:`.worker`). It reads the folder and the notebook's JSON, runs nothing, and names what is wrong
 in words a student can act on; an ungradable submission gets a zero and that sentence in the report.
+
+Submission folders are untrusted too: the student id (a folder name) must be a plain login; the
+folders and the notebook must be real folders and a regular file inside the course directory (no
+symbolic link to ``/etc/shadow``, the gradebook or another student's notebook, no hard link, no
+FIFO); the notebook is read through a descriptor opened without following links, at most
+:data:`MAX_NOTEBOOK_BYTES` of it; deeply nested or non-UTF-8 JSON and notebooks with absurd numbers
+of cells or outputs are refused before nbformat or nbgrader ever see them.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
+import unicodedata
 from pathlib import Path
 
-__all__ = ["validate_submission"]
+__all__ = ["MAX_CELLS", "MAX_NOTEBOOK_BYTES", "MAX_OUTPUTS", "student_id_problem", "validate_submission"]
+
+MAX_NOTEBOOK_BYTES = 32 * 1024**2
+MAX_CELLS = 2000
+MAX_OUTPUTS = 10_000
+MAX_DEPTH = 64
+MAX_ID_CHARS = 64
+_ID = re.compile(r"[\w.@+-]+")
+
+
+def student_id_problem(student: str) -> str | None:
+    """Why ``student`` (a folder name under ``submitted/``) cannot be a student id, or ``None``.
+
+    Ids are logins: letters (any script), digits and ``_ - . @ +``, at most 64 characters, not
+    starting with ``.`` or ``-`` and without ``..``: they become parts of paths, file names, the
+    workers' line protocol and nbgrader's glob patterns."""
+    shown = ascii(student)
+    if not student:
+        return "an empty student id"
+    if len(student) > MAX_ID_CHARS:
+        return f"the student id {shown[:40]}... is longer than {MAX_ID_CHARS} characters"
+    if any(unicodedata.category(c).startswith("C") for c in student):
+        return f"the student id {shown} contains control characters (a newline?)"
+    if any(c.isspace() for c in student):
+        return (f"the student id {shown} contains a space: ids are logins (letters, digits, _ - . @ +); "
+                "rename the folder to the student's login")
+    if ".." in student or student[0] in ".-":
+        return f"the student id {shown} contains '..' or starts with '.' or '-'"
+    if not _ID.fullmatch(student):
+        bad = sorted({c for c in student if not _ID.fullmatch(c)})
+        return (f"the student id {shown} contains {', '.join(map(repr, bad))}: ids are logins "
+                "(letters, digits, _ - . @ +)")
+    return None
+
+
+def _depth(obj, limit: int) -> int:
+    """Nesting depth of a JSON value, without recursion (stops counting at ``limit``)."""
+    deepest, todo = 0, [(obj, 1)]
+    while todo:
+        value, d = todo.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, d)
+            if deepest > limit:
+                return deepest
+            todo.extend((v, d + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
+def _real_folder(path: Path, what: str) -> str | None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return f"{what} is a symbolic link (to {os.readlink(path)!r}): refused, only real folders are graded"
+    if not stat.S_ISDIR(st.st_mode):
+        return f"{what} is not a folder"
+    return None
+
+
+def _read_capped(path: Path, expected: str) -> tuple[bytes | None, str | None]:
+    """The notebook's bytes, read without following links and at most the cap; or the problem."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if os.path.islink(path):
+            return None, (f"{expected} is a symbolic link (to {os.readlink(path)!r}): refused, submit "
+                          "the notebook itself")
+        return None, f"{expected} cannot be opened ({exc.strerror})"
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return None, f"{expected} is not a regular file"
+        if st.st_nlink > 1:
+            return None, f"{expected} is a hard link to another file: refused, submit a copy of the notebook"
+        if st.st_size == 0:
+            return None, f"{expected} is empty (0 bytes)"
+        if st.st_size > MAX_NOTEBOOK_BYTES:
+            return None, (f"{expected} is {st.st_size / 1024**2:.0f} MB, more than the "
+                          f"{MAX_NOTEBOOK_BYTES // 1024**2} MB a submission may be: clear its outputs")
+        data = f.read(MAX_NOTEBOOK_BYTES + 1)
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        return None, f"{expected} grew past {MAX_NOTEBOOK_BYTES // 1024**2} MB while it was read"
+    return data, None
 
 
 def validate_submission(course_dir: Path, assignment: str, student: str) -> tuple[Path | None, str | None]:
     """``(notebook, None)`` when the submission can be graded, else ``(None, what is wrong)``."""
+    problem = student_id_problem(student)
+    if problem:
+        return None, problem
+    course_dir = Path(course_dir)
+    for part in (student, f"{student}/{assignment}"):
+        problem = _real_folder(course_dir / "submitted" / part, f"submitted/{part}")
+        if problem:
+            return None, problem
     folder = course_dir / "submitted" / student / assignment
     expected = f"{assignment}.ipynb"
     if not folder.is_dir():
         return None, f"nothing submitted: no folder submitted/{student}/{assignment}/"
+    real_course = os.path.realpath(course_dir)
+    if os.path.commonpath([os.path.realpath(folder), real_course]) != real_course:
+        return None, f"submitted/{student}/{assignment}/ is outside the course directory"
     notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
     if expected not in notebooks:
         if notebooks:
@@ -29,18 +134,34 @@ def validate_submission(course_dir: Path, assignment: str, student: str) -> tupl
         others = [n for n in notebooks if n != expected]
         return None, f"more than one notebook submitted ({expected} and {', '.join(others)}): duplicated?"
     path = folder / expected
-    if path.stat().st_size == 0:
-        return None, f"{expected} is empty (0 bytes)"
+    data, problem = _read_capped(path, expected)
+    if problem:
+        return None, problem
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = data.decode("utf-8")
+        doc = json.loads(text)
+    except UnicodeDecodeError as exc:
+        return None, f"{expected} is not valid JSON: not UTF-8 text (byte {exc.start})"
+    except json.JSONDecodeError as exc:
         return None, f"{expected} is not valid JSON ({exc.__class__.__name__}: {str(exc)[:120]})"
+    except RecursionError:
+        return None, f"{expected} is not a notebook: its JSON is nested too deeply"
     if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list):
         return None, f"{expected} is not a Jupyter notebook (no list of cells)"
+    if _depth(doc, MAX_DEPTH) > MAX_DEPTH:
+        return None, f"{expected} is not a notebook: its JSON is nested more than {MAX_DEPTH} levels deep"
+    cells = doc["cells"]
+    if len(cells) > MAX_CELLS:
+        return None, f"{expected} has {len(cells)} cells, more than {MAX_CELLS}"
+    outputs = sum(len(c.get("outputs", ())) for c in cells
+                  if isinstance(c, dict) and isinstance(c.get("outputs", ()), list))
+    if outputs > MAX_OUTPUTS:
+        return None, (f"{expected} has {outputs} outputs, more than {MAX_OUTPUTS}: clear the outputs "
+                      "(Edit > Clear Outputs of All Cells) and submit again")
     try:
         import nbformat
 
-        nbformat.validate(nbformat.reads(json.dumps(doc), as_version=4))
+        nbformat.validate(nbformat.reads(text, as_version=4))
     except Exception as exc:  # nbformat raises several kinds
         return None, f"{expected} is not a valid notebook: {str(exc).splitlines()[0][:160]}"
     return path, None

@@ -5,6 +5,8 @@ perceptron_epoch, stays correct, so the expected score of every attack is 0 + 3 
 from __future__ import annotations
 
 import copy
+import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -180,3 +182,139 @@ def read_csv(path: Path) -> dict:
         return {(r["student"], r["exercise"]): r for r in csv.DictReader(f)}
 
 
+
+
+# --- isolation attacks (tests/grading/test_isolation.py) -----------------------------------------
+# Each answer cell defines the right perceptron_predict only if its attack failed, so an attack that
+# works in nbgrader's kernel or in the re-check costs that student the points, and the test sees it.
+# Every one of them also looks for, then plants, a file in /tmp, /var/tmp, /dev/shm and HOME: graded
+# by two workers, at least two of them share a slot, and none may find what another planted.
+
+PLANTED = "nncourse-isolation-planted"
+
+_PROBE = '''import ctypes, os, signal, socket
+_escaped = []
+for _d in ("/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~")):
+    _p = os.path.join(_d, %(planted)r)
+    if os.path.exists(_p):
+        _escaped.append("found " + _p)
+    try:
+        with open(_p, "w") as _f:
+            _f.write("left by an earlier submission")
+    except OSError:
+        pass
+'''
+
+_ATTACKS = {
+    # a TCP connection to the test's listener on 127.0.0.1
+    "tcp": '''try:
+    socket.create_connection(("127.0.0.1", %(port)d), timeout=3).sendall(b"escaped")
+    _escaped.append("tcp")
+except OSError:
+    pass
+''',
+    # list the machine's processes and read their command lines
+    "proc": '''_pids = [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
+_seen = []
+for _p in _pids:
+    try:
+        _seen.append(open(f"/proc/{_p}/cmdline", "rb").read())
+    except OSError:
+        pass
+if len(_pids) > 1 or any(b"pytest" in _c for _c in _seen):  # PID 1, the namespace's init, is allowed
+    _escaped.append(f"proc: {len(_pids)} other processes")
+''',
+    # ptrace the grading worker (its pid as the test knows it, and the parent)
+    "ptrace": '''_libc = ctypes.CDLL(None, use_errno=True)
+for _pid in (%(runner)d, os.getppid(), 1):
+    if _libc.ptrace(16, _pid, 0, 0) == 0:  # PTRACE_ATTACH
+        _escaped.append(f"ptrace {_pid}")
+        _libc.ptrace(17, _pid, 0, 0)
+if _libc.ptrace(0, 0, 0, 0) == 0:  # PTRACE_TRACEME
+    _escaped.append("traceme")
+''',
+    # signal every process it can name or reach: the test's, the other slots', kill(-1)
+    "signals": '''for _pid in [%(runner)d, *(int(p) for p in os.listdir("/proc") if p.isdigit())]:
+    if _pid != os.getpid():
+        try:
+            os.kill(_pid, signal.SIGKILL)
+        except OSError:
+            pass
+try:
+    os.kill(-1, signal.SIGKILL)  # every process this uid may signal, but itself
+except OSError:
+    pass
+''',
+    # namespaces and mounts: new user namespace, mount, unshare
+    "namespaces": '''_libc = ctypes.CDLL(None, use_errno=True)
+if _libc.unshare(0x10000000) == 0:
+    _escaped.append("unshare")
+if _libc.mount(b"none", b"/tmp", b"tmpfs", 0, None) == 0:
+    _escaped.append("mount")
+''',
+}
+
+
+def isolation_attacks(port: int, runner: int) -> dict:
+    """name -> answer cell source of perceptron_predict (right only if the attack failed)."""
+    out = {}
+    for name, body in {**_ATTACKS, "tmp_a": "", "tmp_b": "", "tmp_c": ""}.items():
+        src = (_PROBE + body) % {"planted": PLANTED, "port": port, "runner": runner}
+        out[name] = src + "if _escaped:\n    print('escaped:', _escaped)\n" + \
+            "    " + WRONG.replace("\n", "\n    ").rstrip() + "\nelse:\n    " + \
+            RIGHT.replace("\n", "\n    ").rstrip() + "\n"
+    return out
+
+
+def build_isolation_class(course_dir: Path, port: int, runner: int) -> tuple[dict, dict]:
+    """The isolation attacks and the malformed folders of issue 16; returns
+    ``(expected scores, {malformed student: words its reason must contain})``."""
+    sub = course_dir / "submitted"
+    expected, reasons = {}, {}
+
+    def folder(student):
+        d = sub / student / A
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    nbformat.write(_nb(), folder("honest") / f"{A}.ipynb")
+    expected["honest"] = dict(POINTS)
+    for name, source in isolation_attacks(port, runner).items():
+        nb = _nb()
+        predict_answer(source)(nb)
+        nbformat.write(nb, folder(f"iso_{name}") / f"{A}.ipynb")
+        expected[f"iso_{name}"] = dict(POINTS)
+    nbformat.write(_nb(), folder("zoë") / f"{A}.ipynb")  # unicode in an id: graded like anyone
+    expected["zoë"] = dict(POINTS)
+    honest = folder("honest") / f"{A}.ipynb"
+    for student, target, words in (
+            ("link_shadow", "/etc/shadow", "symbolic link"),
+            ("link_gradebook", str(course_dir / "gradebook.db"), "symbolic link"),
+            ("link_other_student", str(honest), "symbolic link")):
+        os.symlink(target, folder(student) / f"{A}.ipynb")
+        reasons[student] = words
+    os.symlink(sub / "honest", sub / "link_folder")  # a whole student folder as a link
+    reasons["link_folder"] = "symbolic link"
+    with open(folder("huge") / f"{A}.ipynb", "wb") as f:  # 300 MB, sparse: cheap to make
+        f.truncate(300 * 1024**2)
+    reasons["huge"] = "MB"
+    (folder("deep_json") / f"{A}.ipynb").write_text("[" * 200_000 + "]" * 200_000)
+    reasons["deep_json"] = "nested"
+    (folder("not_utf8") / f"{A}.ipynb").write_bytes(b'{"cells": ["\xff\xfe"]}')
+    reasons["not_utf8"] = "UTF-8"
+    nb = _nb()
+    _cell(nb, "perceptron_predict").outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="x")] * 1_000_000
+    (folder("million_outputs") / f"{A}.ipynb").write_text(json.dumps(nb))  # ~55 MB
+    reasons["million_outputs"] = "MB"
+    nb = _nb()
+    _cell(nb, "perceptron_predict").outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="x")] * 20_000
+    (folder("many_outputs") / f"{A}.ipynb").write_text(json.dumps(nb))
+    reasons["many_outputs"] = "outputs"
+    for student, words in (("with space", "space"), ("a..b", "'..'"), ("new\nline", "control")):
+        nbformat.write(_nb(), folder(student) / f"{A}.ipynb")
+        reasons[student] = words
+    for student in reasons:
+        expected[student] = {k: 0 for k in POINTS}
+    return expected, reasons
