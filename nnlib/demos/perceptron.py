@@ -72,7 +72,7 @@ def plot_mistakes_per_epoch(ax, curves: dict, title: str = "Rosenblatt's algorit
     for label, mistakes in curves.items():
         epochs = np.arange(1, len(mistakes) + 1)
         ax.plot(epochs, mistakes, marker=".", label=label)
-    ax.set(title=title, xlabel="epoch", ylabel="mistakes in the epoch (count)")
+    ax.set(title=title, xlabel="epoch (passes over the data)", ylabel="mistakes in the epoch (count)")
     ax.set_ylim(bottom=-0.5)
     ax.legend()
     return ax

@@ -67,7 +67,8 @@ def use_course_style() -> None:
     plt.rcParams["axes.prop_cycle"] = cycler(color=list(PALETTE))
 
 
-def plot_loss_curves(ax, curves: dict, xlabel: str = "epoch", ylabel: str = "mean loss (nats)",
+def plot_loss_curves(ax, curves: dict, xlabel: str = "epoch (passes over the data)",
+                     ylabel: str = "mean loss (nats)",
                      title: str = "Training loss", logy: bool = True):
     """Plot ``{label: (x, loss)}`` on one ``ax``."""
     for label, (x, loss) in curves.items():

@@ -102,7 +102,7 @@ def plot_weight_mosaic(ax, W, n_cols: int = 8, image_shape=(8, 8), cmap: str = "
                   labels=[n_cols * r for r in range(n_rows)])
     ax.tick_params(length=0)
     ax.set(title=title, xlabel="tile column c (unit = first unit of the row + c)",
-           ylabel="first unit of the row")
+           ylabel="first unit of the row (index)")
     return im
 
 
@@ -115,10 +115,10 @@ def plot_scores_and_probabilities(axes, z, p, class_names=None):
     ax_z, ax_p = axes
     ax_z.bar(names, z, color="tab:gray")
     ax_z.axhline(0, color="k", lw=0.8)
-    ax_z.set(title="Scores $z_k$ (any real numbers)", xlabel="class $k$",
+    ax_z.set(title="Scores $z_k$ (any real numbers)", xlabel="class $k$ (index)",
              ylabel="score $z_k$ (unitless)")
     ax_p.bar(names, p, color="tab:blue")
-    ax_p.set(title="softmax: $p_k = e^{z_k}\\, / \\, \\Sigma_j\\, e^{z_j}$", xlabel="class $k$",
+    ax_p.set(title="softmax: $p_k = e^{z_k}\\, / \\, \\Sigma_j\\, e^{z_j}$", xlabel="class $k$ (index)",
              ylabel="probability $p_k$ (unitless)", ylim=(0, 1))
     for k in range(K):
         ax_p.text(k, p[k] + 0.02, f"{p[k]:.3f}", ha="center", fontsize=9)
