@@ -215,3 +215,37 @@ def test_classes_differ_by_marker_as_well_as_colour():
     plt.close(fig)
     assert len(paths) == 3 and len(set(paths)) == 3, "each class needs its own marker"
     assert len(set(colours)) == 3, "and its own colour"
+
+
+def test_stuck_xor_starts_stay_stuck_with_twenty_times_the_steps():
+    # notebook 04: "from these starts 3,000 steps (twenty times as many) end on the same plateau"
+    from nnlib.demos.xor import train_mlp
+
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([0, 1, 1, 0])
+    for seed in (5, 6, 7, 8, 10, 11):        # the starts the notebook's figure shows stuck
+        model, losses = train_mlp(X, y, 2, 1.0, 150, seed, "tanh")
+        assert not np.array_equal(model.predict(X), y), seed
+        model, losses = train_mlp(X, y, 2, 1.0, 3000, seed, "tanh")
+        assert abs(losses[-1] - np.log(2) / 2) < 0.01, (seed, losses[-1])
+        assert np.sort(model(X)[np.arange(4), y])[:2] == pytest.approx([0.5, 0.5], abs=0.02), seed
+
+
+def test_float32_gradient_check_as_notebook_06_says():
+    # "on the small tanh network of section 6 a float32 check gives a relative error of about 1e-2 at
+    #  h = 1e-5 ... and still about 2e-5 with a much larger step, h = 1e-2"
+    rng = np.random.default_rng(6)                       # notebook 06's SEED and draws
+    params = nnlib.init_params([3, 4, 3], rng)
+    X = rng.standard_normal((6, 3)).astype(np.float32)
+    y = rng.integers(0, 3, 6)
+    p32 = [(W.astype(np.float32), b.astype(np.float32)) for W, b in params]
+    _, grads = nnlib.mlp_loss_and_grads(X, y, p32, "tanh", "softmax")
+
+    def err(h):
+        W = p32[0][0]
+        num = nnlib.numerical_gradient(lambda _: nnlib.mlp_loss_and_grads(X, y, p32, "tanh", "softmax")[0],
+                                       W, h=h)
+        return nnlib.relative_error(grads[0][0], num)
+
+    assert 3e-3 < err(1e-5) < 3e-2
+    assert 5e-6 < err(1e-2) < 6e-5
