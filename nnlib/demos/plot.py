@@ -38,7 +38,10 @@ def plot_decision_boundary(ax, predict, X, y, resolution: int = 200, margin: flo
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid = np.c_[gx.ravel(), gy.ravel()]
     Z = np.asarray(predict(grid), dtype=float).reshape(gx.shape)
-    ax.contourf(gx, gy, Z, levels=20 if len(np.unique(Z)) > 10 else None, cmap=CMAP, alpha=0.35)
+    values = np.unique(Z)
+    ax.contourf(gx, gy, Z, levels=20 if len(values) > 10 else None, cmap=CMAP, alpha=0.35)
+    if 1 < len(values) <= 10:   # class labels: draw the boundaries as lines, readable in grayscale too
+        ax.contour(gx, gy, Z, levels=(values[:-1] + values[1:]) / 2, colors="k", linewidths=1)
     scatter_classes(ax, X, y, s=25)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=(x0, x1), ylim=(y0, y1))
     return ax

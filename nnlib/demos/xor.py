@@ -185,8 +185,8 @@ def trained_figure(X, y, hidden: int, lr: float, n_epochs: int = 300, seed: int 
     each hidden unit's map (:func:`plot_hidden_units`). Returns the figure."""
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(10, 6.2))
-    grid = fig.add_gridspec(2, max_units, height_ratios=[3, 1.1])
+    fig = plt.figure(figsize=(10, 6.8))
+    grid = fig.add_gridspec(2, max_units, height_ratios=[3, 1.6])
     top = [fig.add_subplot(grid[0, : max_units // 2]), fig.add_subplot(grid[0, max_units // 2:])]
     units = [fig.add_subplot(grid[1, k]) for k in range(max_units)]
     with np.errstate(over="ignore", invalid="ignore"):
