@@ -272,32 +272,40 @@ def _killpg(pid: int, sig: int) -> None:
             pass
 
 
-def serve(socket_path: str, preload: list[str]) -> None:
+def serve(socket_path: str, preload: list[str], cleanup: str | None = None) -> None:
     """Import ``preload``, then fork a child for every request on ``socket_path`` until SIGTERM
-    or the death of the process that started the server."""
+    or the death of the process that started the server; then remove the folder ``cleanup``, if
+    given (a grading worker's private folder in /tmp: removed even when the worker was killed)."""
     import importlib
 
     parent = os.getppid()
     _set_parent_death_signal(signal.SIGTERM)
-    for module in preload:
-        importlib.import_module(module)
-    if os.getppid() != parent:  # our parent died while we imported
-        return
-    _Server(socket_path).loop()
+    try:
+        for module in preload:
+            importlib.import_module(module)
+        if os.getppid() != parent:  # our parent died while we imported
+            return
+        _Server(socket_path).loop()
+    finally:
+        if cleanup:
+            import shutil
+
+            shutil.rmtree(cleanup, ignore_errors=True)
 
 
 class ForkServer:
     """Start a fork server for ``preload`` at ``socket_path`` (its folder must exist and be
     closed to other users); ``wait_ready()`` (called by the constructor unless ``wait=False``)
-    waits until it accepts requests; ``stop()`` ends it and its children."""
+    waits until it accepts requests; ``stop()`` ends it and its children. ``cleanup``: a folder
+    the server removes when it ends (see :func:`serve`)."""
 
     def __init__(self, socket_path, preload, env: dict | None = None, stderr=None,
-                 wait: bool = True):
+                 wait: bool = True, cleanup=None):
         self.path = str(socket_path)
         self.preload = list(preload)
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-m", "autograder.grading.forkserver", "serve", self.path,
-             ",".join(preload)],
+             ",".join(preload), *([str(cleanup)] if cleanup else [])],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr,
             cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
         )
@@ -327,11 +335,11 @@ class ForkServer:
 
 def main(argv: list[str]) -> None:
     if len(argv) >= 3 and argv[0] == "serve":
-        serve(argv[1], [m for m in argv[2].split(",") if m])
+        serve(argv[1], [m for m in argv[2].split(",") if m], argv[3] if len(argv) > 3 else None)
     elif len(argv) >= 3 and argv[0] == "run":
         run(argv[1], argv[2], argv[3:])
     else:
-        sys.exit("usage: forkserver.py serve SOCKET MODULES | run SOCKET module:function [ARG...]")
+        sys.exit("usage: forkserver.py serve SOCKET MODULES [CLEANUP] | run SOCKET module:function [ARG...]")
 
 
 if __name__ == "__main__":

@@ -6,17 +6,18 @@ re-check sandbox in :mod:`autograder.grading.sandbox_main`, and the kernel that 
 
 - as root (CI, a grading server): private mount, IPC, PID and (unless ``network=True``) network
   namespaces. In the mount namespace the host's world-writable folders (``/tmp``, ``/var/tmp``,
-  ``/dev/shm``, ``/run/lock``) are replaced by empty private tmpfs mounts, so nothing written there
-  reaches the host or the next submission (only the folders the process needs, its working folder
-  first, are bound back at their own paths); ``HOME`` is a private folder in that ``/tmp``; the
-  protected folders (``solutions/``, ``.git``, the course directory with the gradebook and every
-  other student's files) are covered by empty read-only tmpfs mounts. The process then forks twice:
-  its child is PID 1 of the new PID namespace (a tiny init that reaps orphans) and the grandchild,
-  PID 2, returns from :func:`enter_jail` and runs the student's code; ``/proc`` shows those two
-  processes only. Both drop to an unprivileged uid of their own (one per worker slot, so that
-  leftovers can be killed by uid without touching other slots). The original process stays outside
-  as a supervisor: it forwards signals to the namespace and exits with PID 2's exit code; if it is
-  killed, PID 1 dies with it (parent-death signal) and the kernel kills everything in the namespace.
+  ``/dev/shm``) and ``/run`` (with its Unix sockets) are replaced by empty private tmpfs mounts, so
+  nothing written there reaches the host or the next submission (only the folders the process needs,
+  its working folder first, are bound back at their own paths); ``HOME`` is a private folder in that
+  ``/tmp``; the protected folders (``solutions/``, ``.git``, the course directory with the gradebook
+  and every other student's files) are covered by empty read-only tmpfs mounts. The process then
+  forks twice: its child is PID 1 of the new PID namespace (a tiny init that reaps orphans) and the
+  grandchild, PID 2, returns from :func:`enter_jail` and runs the student's code; ``/proc`` shows
+  those two processes only. Both drop to an unprivileged uid of their own (one per worker slot, so
+  that leftovers can be killed by uid without touching other slots). The original process stays
+  outside as a supervisor: it forwards signals to the namespace and exits with PID 2's exit code; if
+  it is killed, PID 1 dies with it (parent-death signal) and the kernel kills everything in the
+  namespace.
 - otherwise it tries the same inside an unprivileged user namespace, and when the kernel forbids
   that it applies the resource limits only (the report says which level was reached).
 
@@ -63,7 +64,8 @@ SECCOMP_MODE_FILTER = 2
 BASE_UID = 61000  # uids 61000.. are used for worker slots; nothing else on the machine owns them
 
 #: The host's world-writable folders, each replaced by a private tmpfs in the jail (size in MiB).
-PRIVATE_TMP = {"/tmp": 64, "/var/tmp": 8, "/dev/shm": 8, "/run/lock": 1}
+#: ``/run`` too: its Unix sockets (a database's, D-Bus) are reachable without any network.
+PRIVATE_TMP = {"/tmp": 64, "/var/tmp": 8, "/dev/shm": 8, "/run": 1}
 #: The jailed process's HOME, inside its private /tmp.
 PRIVATE_HOME = "/tmp/home"
 
@@ -455,7 +457,8 @@ def enter_jail(hide=(), uid: int | None = None, network: bool = False, limits: L
             _hide(hide)
             os.chdir(cwd)
             level = "user-namespace"
-        except OSError:
+        except OSError as exc:
+            print(f"jail: no user namespace ({exc}); resource limits only", file=sys.stderr)
             level = "limits-only"
     REACHED["private_tmp"] = home != "."
     REACHED["pid_namespace"] = False

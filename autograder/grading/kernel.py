@@ -116,7 +116,10 @@ def start_fork_servers(folder: Path, slot: int):
     for name, preload, env in (("kernel", KERNEL_PRELOAD, None),
                                ("sandbox", SANDBOX_PRELOAD, sandbox_env())):
         try:  # both import at the same time
-            servers[name] = ForkServer(folder / f"{name}.sock", preload, env=env, wait=False)
+            # Each removes the worker's private folder when it ends: even a killed worker's
+            # (the servers get SIGTERM when it dies) leaves nothing in /tmp.
+            servers[name] = ForkServer(folder / f"{name}.sock", preload, env=env, wait=False,
+                                       cleanup=folder.parent)
         except OSError as exc:
             print(f"worker {slot}: no {name} fork server ({exc}); using fresh processes", file=sys.stderr)
     for name, server in list(servers.items()):

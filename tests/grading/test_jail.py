@@ -105,6 +105,11 @@ def test_the_jail_shows_two_processes_a_private_tmp_and_no_network(tmp_path):
     listener.setblocking(False)
     port = listener.getsockname()[1]
     before = set(os.listdir("/tmp"))
+    unix_path = f"/run/nncourse-jail-test-{os.getpid()}.sock"  # like a database's socket in /run
+    unix = socket.socket(socket.AF_UNIX)
+    unix.bind(unix_path)
+    os.chmod(unix_path, 0o777)
+    unix.listen(1)
 
     def child():
         os.chdir(work)
@@ -114,6 +119,11 @@ def test_the_jail_shows_two_processes_a_private_tmp_and_no_network(tmp_path):
             net = "connected"
         except OSError as exc:
             net = exc.errno
+        try:
+            socket.socket(socket.AF_UNIX).connect(unix_path)
+            unix_reached = True
+        except OSError:
+            unix_reached = False
         with open("/tmp/left-by-the-jail", "w") as f:
             f.write("x")
         with open("answer.txt", "w") as f:
@@ -121,20 +131,22 @@ def test_the_jail_shows_two_processes_a_private_tmp_and_no_network(tmp_path):
         return {"level": level, "reached": jail.REACHED, "pid": os.getpid(), "uid": os.getuid(),
                 "procs": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
                 "tmp": sorted(os.listdir("/tmp")), "home": os.environ["HOME"], "net": net,
-                "planted": os.path.exists(planted), "cwd": os.getcwd(),
+                "planted": os.path.exists(planted), "cwd": os.getcwd(), "unix": unix_reached,
                 "kill_parent": _errno_of(lambda c: c.kill(os.getppid(), signal.SIGKILL))}
 
     try:
         code, out = in_child(child)
     finally:
         os.unlink(planted)
+        unix.close()
+        os.unlink(unix_path)
     assert code == 0, out
     assert out["level"] == "namespaces" and out["uid"] == UID, out
     assert out["reached"] == {"private_tmp": True, "pid_namespace": True, "no_new_privs": True,
                               "seccomp": True}, out
     assert out["pid"] == 2 and out["procs"] == [1, 2], out
     assert out["kill_parent"][0] == 0 or out["kill_parent"][1] in (1, 3), out  # init ignores it
-    assert out["net"] == 101 and not out["planted"], out  # ENETUNREACH: no interface at all
+    assert out["net"] == 101 and not out["planted"] and not out["unix"], out  # ENETUNREACH: no interface at all
     assert out["home"] == jail.PRIVATE_HOME and "home" in out["tmp"], out
     assert out["cwd"] == str(work) and (work / "answer.txt").read_text() == "kept"
     with pytest.raises(BlockingIOError):
@@ -219,3 +231,32 @@ def _uid_of(pid: str):
         return os.stat(f"/proc/{pid}").st_uid
     except FileNotFoundError:
         return None
+
+
+def test_a_killed_workers_private_folder_is_removed_by_its_fork_server(tmp_path):
+    """The fork servers outlive a SIGKILLed worker by a moment (they get SIGTERM when it dies)
+    and remove its private folder, so even a worker killed mid-run leaves nothing in /tmp."""
+    import subprocess
+    import sys
+
+    private = tmp_path / "nncourse-worker9-test"
+    (private / "fork").mkdir(parents=True)
+    (private / "autograded-x").mkdir()
+    os.chmod(private / "fork", 0o700)
+    code = ("import sys, time; from autograder.grading.forkserver import ForkServer\n"
+            f"s = ForkServer({str(private / 'fork' / 's.sock')!r}, ['decimal'], cleanup={str(private)!r})\n"
+            "print('up', flush=True); time.sleep(60)\n")
+    worker = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    try:
+        assert worker.stdout.readline().strip() == "up"
+        assert private.exists()
+        worker.kill()
+        worker.wait()
+        deadline = time.monotonic() + 10
+        while private.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not private.exists()
+    finally:
+        worker.kill()
+        worker.wait()
