@@ -28,11 +28,12 @@ from .codes import CODE_MEANINGS, CODES, JUDGE_CODES
 from .compare import allclose, batch_size, low_precision, value_lines
 from .hints import STABILITY_HINTS, exception_hint
 from .kinds import judge_bumps, judge_xor_training, judge_xor_weights
-from .leaf_findings import compare_leaf
+from .leaf_findings import comparable, compare_leaf
 from .messages import CheckResult, Finding, describe_inputs, format_message
 from .mistakes import MISTAKES, UPDATES, Mistake
 from .oracles import oracle_output
-from .output_tree import at, conforms, layout_words, leaves, seq_lengths
+from .output_tree import at, conforms, layout_words, leaves, seq_lengths, swapped
+from .recognisers import general_mistakes
 from .runner import LAYOUTS, SLOW_SECONDS, Outcome, OutputProblem, call, normalize_output, single_thread
 from .twins import blocked_call
 from .wire import Case, resolve
@@ -71,7 +72,7 @@ def _time_reference(name: str, case: Case) -> float:
 def _variants(name, case):
     """(mistake, normalised output of that mistake on this case) for the exercise's mistakes."""
     out = []
-    for mistake in MISTAKES.get(name, ()):
+    for mistake in (*MISTAKES.get(name, ()), *general_mistakes(name)):
         if mistake.applies is not None and not mistake.applies(case):
             continue
         args = resolve(tuple(case.args))
@@ -82,6 +83,19 @@ def _variants(name, case):
         except (ArithmeticError, ValueError, TypeError, IndexError, OutputProblem):
             continue
     return out
+
+
+def _explains(case, variant, pairs) -> bool:
+    for path, _, G in (p for _, p in pairs):
+        try:
+            V = np.asarray(at(variant, path))
+        except (IndexError, TypeError, KeyError):
+            return False
+        V, G = comparable(V, G)
+        if V.shape != G.shape or not allclose(V.astype(np.float64), G.astype(np.float64),
+                                               low_precision(case, V)):
+            return False
+    return True
 
 
 def _starts(name, case):
@@ -110,7 +124,7 @@ def _call_finding(name: str, outcome: Outcome) -> Finding | None:
         message = str(e.get("message", "")).strip()
         return Finding("exception", f"{name} raised {e.get('type')}" + (f": {message}" if message
                                                                        else ""), lines,
-                       hint=exception_hint(e))
+                       hint=exception_hint(e, name))
     if outcome.problem:
         problem = outcome.problem
         return Finding("wrong_type", f"{name} {problem[3:]}" if problem.startswith("it ")
@@ -156,7 +170,8 @@ def _value_finding(name: str, case: Case, pairs) -> Finding | None:
     starts = _starts(name, case)
     for (path, label, E), (_, _, G) in pairs:
         if variants is None and not allclose(E, G, low_precision(case, E)):
-            variants = _variants(name, case)
+            # a known mistake names the answer only if it explains every compared output
+            variants = [(m, v) for m, v in _variants(name, case) if _explains(case, v, pairs)]
         f = compare_leaf(name, case, path, label, E, G, variants or [], starts)
         if f:
             return f
@@ -258,7 +273,8 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
     if kind == "bump_network":
         return judge_bumps(case, expected, outcome.output), expected
     layout = LAYOUTS[name]
-    f = seq_lengths(name, layout, expected, outcome.output)
+    f = swapped(name, layout, expected, outcome.output) or seq_lengths(name, layout, expected,
+                                                                         outcome.output)
     if f:
         return f, expected
     pairs = list(zip(leaves(layout, expected), leaves(layout, outcome.output), strict=True))

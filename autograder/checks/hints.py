@@ -2,7 +2,38 @@
 
 from __future__ import annotations
 
-__all__ = ["BATCH_HINTS", "STABILITY_HINTS", "TRANSPOSE_HINTS", "exception_hint"]
+__all__ = ["BATCH_HINTS", "FORMULAS", "NO_BATCH", "SCALE_HINTS", "STABILITY_HINTS",
+           "TRANSPOSE_HINTS", "exception_hint"]
+
+#: exercises whose inputs have no batch axis (no "mean over the batch" hint may name one)
+NO_BATCH = frozenset({"relative_error", "numerical_gradient", "count_parameters", "bump_network",
+                      "xor_weights", "train_xor", "neuron_sgd_step", "hinge_sgd_update"})
+
+SCALE_HINTS = {
+    None: "compare each constant of your formula with the statement's (a 2, a 1/2, an h, an lr)",
+    "numerical_gradient": "the central difference divides by 2 h: (f(x + h) - f(x - h)) / (2 * h), "
+                          "with the parentheses",
+}
+
+#: the formula each exercise's statement gives, for messages about errors and shapes
+FORMULAS = {
+    "perceptron_predict": "+1 where b + X @ w > 0, else -1; X (N, d), w (d,)",
+    "neuron_forward": "f = sigmoid(X @ w + b); X (N, d), w (d,)",
+    "dense_forward": "Z = X @ W.T + b; X (N, n_in), W (n_out, n_in), b (n_out,)",
+    "mlp_forward": "per layer Z = A @ W.T + b with W (n_out, n_in); A (N, n_in)",
+    "bump_forward": "y = sigmoid(X @ W1.T + b1) @ W2.T + b2; X (N, 1), W1 (2m, 1), W2 (1, 2m)",
+    "dense_backward": "dX = dZ @ W, dW = dZ.T @ X, db = dZ.sum(axis=0); dZ (N, n_out), "
+                      "X (N, n_in), W (n_out, n_in)",
+    "activation_backward": "dZ = dA * g'(Z), element-wise; dA and Z (N, n)",
+    "mlp_loss_and_grads": "dW_l = delta_l.T @ A_(l-1), db_l = delta_l.sum(axis=0), "
+                          "delta_(l-1) = (delta_l @ W_l) * g'(Z_(l-1)); W_l (n_l, n_(l-1))",
+    "softmax": "exp(Z - max) / sum(exp(Z - max)) over axis=1 with keepdims=True; Z (N, K)",
+    "log_softmax": "Z - max - log(sum(exp(Z - max))) over axis=1 with keepdims=True; Z (N, K)",
+    "softmax_cross_entropy": "loss = -mean(log_softmax(Z)[arange(N), y]), "
+                             "dZ = (softmax(Z) - onehot(y)) / N; Z (N, K), y (N,)",
+    "neuron_sgd_step": "delta = (y - f) f (1 - f), w + lr delta x, b + lr delta; x, w (d,)",
+    "hinge_sgd_update": "z = w . x + b; if 1 - y z > 0: w + lr y x, b + lr y; x, w (d,)",
+}
 
 TRANSPOSE_HINTS = {
     None: "check the order of the factors of each matrix product and the shapes in the docstring",
@@ -35,11 +66,14 @@ STABILITY_HINTS = {
 }
 
 
-def exception_hint(e: dict) -> str:
-    """A hint for an exception raised by student code (``e`` as from runner.error_info)."""
+def exception_hint(e: dict, name: str = "") -> str:
+    """A hint for an exception raised by student code (``e`` as from runner.error_info) in the
+    exercise ``name``: only that exercise's formula, never another's."""
     msg = e.get("message", "")
-    if e.get("type") == "ValueError" and "matmul" in msg:
-        return "check the shapes: X (N, n_in), W (n_out, n_in), so Z = X @ W.T + b"
+    if e.get("type") == "ValueError" and ("matmul" in msg or "broadcast" in msg or "shape" in msg):
+        formula = FORMULAS.get(name)
+        return (f"compare the shapes of the inputs above with the formula: {formula}" if formula
+                else "compare the shapes of the inputs above with the statement's formula")
     if e.get("type") == "NameError":
         return "a name used in the function is not defined (run the set-up cell; spelling?)"
     return ""

@@ -10,16 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from .compare import allclose, batch_size, close, low_precision, value_lines
-from .hints import BATCH_HINTS, STABILITY_HINTS, TRANSPOSE_HINTS
-from .messages import Finding, index_text
+from .hints import BATCH_HINTS, NO_BATCH, SCALE_HINTS, STABILITY_HINTS, TRANSPOSE_HINTS
+from .messages import Finding, index_text, num
 from .output_tree import at
 
-__all__ = ["compare_leaf", "shape_finding"]
+__all__ = ["comparable", "compare_leaf", "shape_finding"]
 
 
 def shape_finding(name, label, E, G, low, case):
     """The Finding for a leaf ``G`` whose shape differs from the expected ``E``."""
-    N = batch_size(case)
+    N = batch_size(case) if name not in NO_BATCH else None
     if E.ndim == 2 and G.shape == E.shape[::-1]:
         if allclose(E, G.T, low):
             return Finding("transposed", f"{label} is the transpose of the expected result: "
@@ -44,7 +44,7 @@ def shape_finding(name, label, E, G, low, case):
     return Finding("wrong_shape", f"{label} has shape {G.shape}, expected {E.shape}", hint=hint)
 
 
-def _comparable(E, G):
+def comparable(E, G):
     """``E`` and ``G`` as arrays in a form that can be compared entry by entry."""
     E, G = np.asarray(E), np.asarray(G)
     if E.ndim == 0 and G.shape == (1,):
@@ -93,16 +93,46 @@ def _known_mistake(name, path, label, E, G, low, variants):
     return None
 
 
+def _softmax_output(name, case) -> bool:
+    return name == "softmax" or (name == "mlp_forward" and len(case.args) > 3
+                                 and case.args[3] == "softmax")
+
+
+def _normalised_elsewhere(name, case, label, E, G, low):
+    """Probabilities that sum to 1 over the wrong axis (or over the whole array)."""
+    if not _softmax_output(name, case) or E.ndim != 2 or E.shape[0] < 2:
+        return None
+    G = G.astype(np.float64)
+    tol = 1e-4 if low else 1e-8
+    if np.allclose(G.sum(axis=1), 1, atol=tol):
+        return None
+    where = ("over the batch (each column sums to 1)" if np.allclose(G.sum(axis=0), 1, atol=tol)
+             else "over the whole array" if abs(G.sum() - 1) < tol else None)
+    if where is None:
+        return None
+    return Finding("wrong_axis", f"{label} is normalised {where}: each row, one example, should sum "
+                   "to 1", value_lines=value_lines(label, E, G, low),
+                   hint="sum (and take the max) over the classes: axis=1, keepdims=True")
+
+
 def _transformed(name, case, path, label, E, G, low, starts):
     """A Finding if ``G`` is a simple transform of ``E`` (negated, transposed, N times), else None."""
     if path in starts:
         S = np.asarray(starts[path], dtype=np.float64)
         step_e, step_g = E.astype(np.float64) - S, G.astype(np.float64) - S
+        if np.any(np.abs(step_e) > 1e-12) and allclose(S, G.astype(np.float64), low):
+            return Finding("not_updated", f"{label} is returned as it came in: its update is missing",
+                           value_lines=value_lines(label, E, G, low),
+                           hint=f"every parameter moves in an update step, {label} too; check the "
+                                "condition for updating and that each new value is returned")
         if np.any(np.abs(step_e) > 1e-12) and allclose(-step_e, step_g, low):
             return Finding("wrong_sign", f"{label} moves the wrong way: the update has the wrong "
                            "sign", value_lines=value_lines(label, E, G, low),
                            hint="gradient descent subtracts lr times the gradient of the loss; "
                                 "check the sign of each term of the update")
+    f = _normalised_elsewhere(name, case, label, E, G, low)
+    if f:
+        return f
     nz = np.abs(E.astype(np.float64)) > 1e-12
     if nz.any() and allclose(-E, G, low):
         return Finding("wrong_sign", f"{label} has the wrong sign: it is the negative of the "
@@ -112,7 +142,7 @@ def _transformed(name, case, path, label, E, G, low, starts):
         return Finding("transposed", f"{label} is the transpose of the expected result",
                        value_lines=value_lines(label, E, G, low),
                        hint=TRANSPOSE_HINTS.get(name, TRANSPOSE_HINTS[None]))
-    N = batch_size(case)
+    N = batch_size(case) if name not in NO_BATCH else None
     if N and N > 1 and nz.any():
         for ratio, word in ((N, "large"), (1 / N, "small")):
             if allclose(ratio * E.astype(np.float64), G.astype(np.float64), low):
@@ -121,13 +151,21 @@ def _transformed(name, case, path, label, E, G, low, starts):
                 return Finding("off_by_batch_size", f"{label} looks {how}: it is {N}x too {word}",
                                value_lines=value_lines(label, E, G, low),
                                hint=BATCH_HINTS.get((name, word), BATCH_HINTS[(None, word)]))
+    if E.size >= 2 and np.count_nonzero(nz) >= 2:
+        e, g = E.astype(np.float64).ravel(), G.astype(np.float64).ravel()
+        c = float(e @ g / (e @ e))
+        if np.isfinite(c) and c != 0 and min(abs(c - 1), abs(c + 1)) > 1e-3 \
+                and allclose(E, G / c, low):
+            return Finding("wrong_scale", f"{label} is {num(c)} times the expected values: a "
+                           "constant factor is wrong", value_lines=value_lines(label, E, G, low),
+                           hint=SCALE_HINTS.get(name, SCALE_HINTS[None]))
     return None
 
 
 def compare_leaf(name, case, path, label, E, G, variants, starts):
     """A Finding for one leaf (expected E, got G), or None when it is right."""
     low = low_precision(case, E)
-    E, G = _comparable(E, G)
+    E, G = comparable(E, G)
     if G.shape != E.shape:
         return shape_finding(name, label, E, G, low, case)
     f = _not_finite_finding(name, case, label, E, G)

@@ -7,12 +7,14 @@ outcome read from a sandbox has the structure the layout promises, before anythi
 
 from __future__ import annotations
 
+from itertools import permutations
+
 import numpy as np
 
 from .messages import Finding
 from .runner import Leaf, Model, Seq, Tup
 
-__all__ = ["MAX_ENTRIES", "at", "conforms", "layout_words", "leaves", "seq_lengths"]
+__all__ = ["MAX_ENTRIES", "at", "conforms", "layout_words", "leaves", "same", "seq_lengths", "swapped"]
 
 MAX_ENTRIES = 10_000_000  # larger outputs are not compared (a sandboxed student could send any size)
 
@@ -57,6 +59,12 @@ def seq_lengths(name, layout, expected, got, path=()):
             if f:
                 return f
     elif isinstance(layout, Seq):
+        if len(got) == len(expected) - 1 and layout.style == "batch" and all(
+                same(e, g) for e, g in zip(expected, got, strict=False)):
+            return Finding("last_batch_dropped", f"{name} yields {len(got)} batches, expected "
+                           f"{len(expected)}: the last, smaller batch is missing",
+                           hint="range(0, N, batch_size) also reaches the last partial batch: "
+                                "yield it too")
         if len(got) != len(expected):
             what = {"batch": "batches", "layer": "layers"}.get(layout.style, "entries")
             verb = "yields" if layout.style == "batch" else "has"
@@ -66,6 +74,43 @@ def seq_lengths(name, layout, expected, got, path=()):
             f = seq_lengths(name, layout.item, expected[i], got[i], (*path, i))
             if f:
                 return f
+    return None
+
+
+def same(a, b) -> bool:
+    """Whether two normalised outputs (or parts) are equal up to float tolerance."""
+    if isinstance(a, tuple | list):
+        return (isinstance(b, tuple | list) and len(a) == len(b)
+                and all(same(x, y) for x, y in zip(a, b, strict=True)))
+    if a is None or b is None or isinstance(b, tuple | list):
+        return a is b
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.allclose(a.astype(np.float64), b.astype(np.float64),
+                                                   rtol=1e-6, atol=1e-9))
+
+
+def swapped(name, layout, expected, got):
+    """A Finding if ``got`` holds the expected outputs in another order (a tuple's values
+    permuted, or a list of layers reversed), else None."""
+    if not isinstance(layout, Tup):
+        return None
+    items = layout.items
+    n = len(items)
+    if 2 <= n <= 4 and not same(expected, got):
+        for perm in permutations(range(n)):
+            if perm != tuple(range(n)) and all(same(expected[i], got[perm[i]]) for i in range(n)):
+                names = [items[i].name if isinstance(items[i], Leaf | Seq) else "?" for i in range(n)]
+                order = ", ".join(names[perm.index(i)] for i in range(n))
+                return Finding("outputs_swapped", f"{name} returns its values in another order: got "
+                               f"({order}), expected ({', '.join(names)})",
+                               hint=f"return ({', '.join(names)}) in this order")
+    for i, sub in enumerate(items):
+        if isinstance(sub, Seq) and len(got[i]) > 1 and not same(expected[i], got[i]) \
+                and same(expected[i], list(got[i])[::-1]):
+            return Finding("outputs_swapped", f"{name}'s {sub.name} are in reverse order: the "
+                           "first entry must be the first layer's",
+                           hint=f"fill {sub.name}[l] for layer l, or reverse the list you built "
+                                "from the output layer down")
     return None
 
 

@@ -117,7 +117,7 @@ CORPUS = [
             z = X @ w.reshape(-1, 1) + b
             return 0.5 * (1 + np.tanh(z / 2))
     """),
-    W("iterate_minibatches", "wrong_shape", "drops the last partial batch", """
+    W("iterate_minibatches", "last_batch_dropped", "drops the last partial batch", """
         def iterate_minibatches(X, y, batch_size, rng):
             order = rng.permutation(len(X))
             for start in range(0, len(X) - batch_size + 1, batch_size):
@@ -390,19 +390,23 @@ CORPUS = [
             return out
     """),
     # --- values --------------------------------------------------------------------------------
-    W("relu_prime", "values", "derivative 1 at z = 0", """
+    W("relu_prime", "values", "threshold at 1 instead of 0", """
+        def relu_prime(z):
+            return (z > 1).astype(z.dtype)
+    """),
+    W("relu_prime", "boundary_convention", "derivative 1 at z = 0", """
         def relu_prime(z):
             return (z >= 0).astype(z.dtype)
     """),
-    W("count_parameters", "values", "forgets the biases", """
+    W("count_parameters", "missing_bias", "forgets the biases", """
         def count_parameters(layer_sizes, bias=True):
             return sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
     """),
-    W("perceptron_predict", "values", "labels 0/1 instead of -1/+1", """
+    W("perceptron_predict", "wrong_label_values", "labels 0/1 instead of -1/+1", """
         def perceptron_predict(X, w, b):
             return (X @ w + b > 0).astype(int)
     """),
-    W("iterate_minibatches", "values", "no shuffling", """
+    W("iterate_minibatches", "not_shuffled", "no shuffling", """
         def iterate_minibatches(X, y, batch_size, rng):
             for start in range(0, len(X), batch_size):
                 yield X[start:start + batch_size], y[start:start + batch_size]
@@ -413,11 +417,11 @@ CORPUS = [
             H = 0.5 * (1 + np.tanh((X @ W1.T + b1) / 2))
             return (H @ W2.T)[:, 0] + 0.1
     """),
-    W("hinge_sgd_update", "values", "updates even outside the margin", """
+    W("hinge_sgd_update", "update_condition", "updates even outside the margin", """
         def hinge_sgd_update(w, b, x, y, lr):
             return w + lr * y * x, b + lr * y
     """),
-    W("count_parameters", "values", "a bias for the input layer too", """
+    W("count_parameters", "extra_bias", "a bias for the input layer too", """
         def count_parameters(layer_sizes, bias=True):
             weights = sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
             return weights + (sum(layer_sizes) if bias else 0)

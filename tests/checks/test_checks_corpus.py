@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from _checks_corpus import CORPUS, hard_coded
+from _student_mistakes import M as STUDENT_MISTAKES
 
 from autograder.checks import PUBLIC_SEED, check
 from autograder.checks.codes import JUDGE_CODES
@@ -20,7 +21,7 @@ def test_wrong_implementation_gets_its_diagnosis(wrong):
 
 
 def test_every_diagnosis_code_is_in_the_corpus():
-    in_corpus = {w.code for w in CORPUS}
+    in_corpus = {w.code for w in CORPUS + STUDENT_MISTAKES}
     assert set(JUDGE_CODES) <= in_corpus, set(JUDGE_CODES) - in_corpus
 
 

@@ -27,7 +27,7 @@ def test_every_promise_has_a_visible_case(name):
 
 #: answers that break exactly one promise: (the promise's label fragment, the diagnosis).
 BREAKERS = [
-    (W("perceptron_predict", "values", ">= 0 puts boundary points on +1", """
+    (W("perceptron_predict", "boundary_convention", ">= 0 puts boundary points on +1", """
         def perceptron_predict(X, w, b):
             return np.where(X @ w + b >= 0, 1, -1)
     """), "exactly on the boundary"),
@@ -76,7 +76,7 @@ BREAKERS = [
                  "leaky_relu": np.where(Z > 0, 1, 0.1).astype(Z.dtype)}[name]
             return dA * d
     """), "identity: N=3"),
-    (W("bump_forward", "values", "the output bias forgotten", """
+    (W("bump_forward", "missing_bias", "the output bias forgotten", """
         def bump_forward(X, params):
             (W1, b1), (W2, b2) = params
             A = 1 / (1 + np.exp(-(X @ W1.T + b1)))
@@ -86,7 +86,7 @@ BREAKERS = [
         def relative_error(a, b):
             return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
     """), "two all-zero arrays"),
-    (W("hinge_sgd_update", "values", "updates at y z = 1 too", """
+    (W("hinge_sgd_update", "boundary_convention", "updates at y z = 1 too", """
         def hinge_sgd_update(w, b, x, y, lr):
             if 1 - y * (w @ x + b) >= 0:
                 return w + lr * y * x, b + lr * y
