@@ -106,8 +106,11 @@ def _normalised_elsewhere(name, case, label, E, G, low):
     tol = 1e-4 if low else 1e-8
     if np.allclose(G.sum(axis=1), 1, atol=tol):
         return None
+    rows = G.sum(axis=1, keepdims=True)
+    whole = (abs(G.sum() - 1) < tol and np.all(rows > 0)
+             and allclose(E, G / np.where(rows > 0, rows, 1), low))  # each row right up to a factor
     where = ("over the batch (each column sums to 1)" if np.allclose(G.sum(axis=0), 1, atol=tol)
-             else "over the whole array" if abs(G.sum() - 1) < tol else None)
+             else "over the whole array" if whole else None)
     if where is None:
         return None
     return Finding("wrong_axis", f"{label} is normalised {where}: each row, one example, should sum "
@@ -181,5 +184,39 @@ def compare_leaf(name, case, path, label, E, G, variants, starts):
         return Finding("unstable", f"{label} is wrong on large inputs (|z| up to 1e4) although "
                        "smaller inputs were fine", value_lines=value_lines(label, E, G, low),
                        hint=STABILITY_HINTS.get(name, STABILITY_HINTS[None]))
-    return Finding("values", f"{label} has wrong values",
+    return Finding("values", f"{label} has wrong values", where_lines(case, label, E, G, low),
                    value_lines=value_lines(label, E, G, low))
+
+
+def _listed(indices) -> str:
+    indices = [int(i) for i in indices]
+    return ", ".join(map(str, indices[:6])) + (", ..." if len(indices) > 6 else "")
+
+
+def where_lines(case, label, E, G, low) -> list:
+    """Which entries differ, in words a student can act on: every entry, whole rows, whole
+    columns, or only where the input z is <= 0 (or > 0)."""
+    if E.shape != G.shape or E.size < 2:
+        return []
+    bad = ~close(E, G, low)
+    n = int(bad.sum())
+    if n == bad.size:
+        return [f"every entry of {label} differs"]
+    elementwise = tuple(case.names) == ("z",) and isinstance(case.args[0], np.ndarray)
+    z = case.args[0] if elementwise else None
+    if z is not None and z.shape == E.shape:
+        for mask, words in ((z <= 0, "z <= 0"), (z > 0, "z > 0"), (z == 0, "z = 0")):
+            if mask.any() and np.array_equal(bad, mask):
+                return [f"{label} differs exactly where {words} (and is right elsewhere)"]
+    if E.ndim == 2:
+        rows, cols = np.flatnonzero(bad.all(axis=1)), np.flatnonzero(bad.all(axis=0))
+        if len(rows) and np.array_equal(bad.any(axis=1), bad.all(axis=1)):
+            which = f"rows {_listed(rows)}" if len(rows) > 1 else f"row {int(rows[0])}"
+            return [f"whole rows of {label} differ ({which}; one row is one example), the other "
+                    "rows are right"]
+        if len(cols) and np.array_equal(bad.any(axis=0), bad.all(axis=0)):
+            which = f"columns {_listed(cols)}" if len(cols) > 1 else f"column {int(cols[0])}"
+            return [f"whole columns of {label} differ ({which}), the other columns are right"]
+    if E.ndim == 1:
+        return [f"{n} of {E.size} entries of {label} differ, at indices {_listed(np.flatnonzero(bad))}"]
+    return []
