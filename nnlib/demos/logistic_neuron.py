@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..activations import get_activation
+from .interact import interactive  # not ipywidgets': see nnlib.demos.interact
 
 __all__ = ["EXPLORER_ACTIVATIONS", "SHOW_OPTIONS", "activation_explorer", "plot_activation",
            "plot_activations"]
@@ -92,7 +93,7 @@ def activation_explorer(name: str = "sigmoid", show: str = "both", z_max: float 
         plot_activation(ax, name, show, z_max)
         plt.show()
 
-    return widgets.interactive(
+    return interactive(
         draw,
         name=widgets.Dropdown(options=list(EXPLORER_ACTIVATIONS), value=name, description="g"),
         show=widgets.ToggleButtons(options=list(SHOW_OPTIONS), value=show, description="show"),

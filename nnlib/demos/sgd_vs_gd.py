@@ -11,6 +11,7 @@ import numpy as np
 
 from ..mlp import MLP, mlp_loss_and_grads
 from ..optim import train
+from .interact import interactive  # not ipywidgets': see nnlib.demos.interact
 from .plot import plot_decision_boundary
 
 __all__ = [
@@ -134,7 +135,7 @@ def batch_lr_widget(X, y, n_epochs: int = 10, seed: int = 0, reference=None,
         fig.tight_layout()
         plt.show()
 
-    return widgets.interactive(
+    return interactive(
         show,
         batch_size=widgets.SelectionSlider(options=sizes, value=batch_size, description="batch size",
                                            continuous_update=False),
