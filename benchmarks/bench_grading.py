@@ -1,10 +1,12 @@
 """Grading speed: plain sequential ``nbgrader autograde`` against ``python -m autograder grade``
 with ``--jobs 1`` and ``--jobs 2``, on the same synthetic class, measured in one run.
 
-    python benchmarks/bench_grading.py [--students 100] [--assignment 01_perceptron]
+    python benchmarks/bench_grading.py [--students 100] [--assignment 01_perceptron|04_xor,06_backprop|all]
 
 Prints seconds per submission, the speed-ups, and the re-check's own time as a fraction of
-nbgrader's autograde time (both summed over the class, from the driver's journal).
+nbgrader's autograde time (both summed over the class, from the driver's journal); with several
+assignments, a last table of each one's ``--jobs 2`` speed-up over plain sequential nbgrader
+against its target (issue 16: 5x on 04_xor, 3x on every other assignment, re-check included).
 """
 
 from __future__ import annotations
@@ -79,44 +81,78 @@ def driver(course_dir: Path, assignment: str, jobs: int) -> float:
     return time.perf_counter() - t0
 
 
+#: Speed-up of ``--jobs 2`` over plain sequential nbgrader, re-check included (issue 16): demo cells
+#: do not run at grading (autograder.grading.demo_cells), which matters most where demos are heavy.
+TARGETS = {"04_xor": 5.0}
+DEFAULT_TARGET = 3.0
+
+
+def speedup_target(assignment: str) -> float:
+    return TARGETS.get(assignment, DEFAULT_TARGET)
+
+
+def bench_assignment(tmp: Path, a: str, n: int) -> dict:
+    """Plain nbgrader, ``--jobs 1`` and ``--jobs 2`` on the same class of ``n`` submissions of
+    ``a``; prints each run and the per-phase breakdown, returns the wall times."""
+    base = tmp / a / "base"
+    make_class(base, a, n)
+    runs = {}
+    for name in ("plain", "jobs1", "jobs2"):
+        shutil.copytree(base, tmp / a / name)
+    print(f"{n} submissions of {a}; {os.cpu_count()} cores", flush=True)
+    plans = (("plain nbgrader autograde (sequential)", lambda: plain_nbgrader(tmp / a / "plain", a)),
+             ("autograder grade --jobs 1", lambda: driver(tmp / a / "jobs1", a, 1)),
+             ("autograder grade --jobs 2", lambda: driver(tmp / a / "jobs2", a, 2)))
+    for label, run in plans:
+        seconds = runs[label] = run()
+        print(f"{label:<42} {seconds:8.1f} s  {seconds / n:6.2f} s/submission", flush=True)
+    plain = runs["plain nbgrader autograde (sequential)"]
+    j1, j2 = runs["autograder grade --jobs 1"], runs["autograder grade --jobs 2"]
+    print(f"speed-up --jobs 2 over plain sequential nbgrader: {plain / j2:.2f}x "
+          f"(target >= {speedup_target(a):g}x, re-check included)")
+    print(f"speed-up --jobs 2 over --jobs 1:                 {j1 / j2:.2f}x")
+    state = tmp / a / "jobs1" / "reports" / ".state" / a
+    journal = [json.loads(p.read_text()) for p in state.glob("*.json")]
+    rc = sum(e.get("recheck", {}).get("seconds", 0.0) for e in journal)
+    ag = sum(e.get("autograde_seconds") or 0.0 for e in journal)
+    print(f"re-check process time / nbgrader autograde time (--jobs 1): {rc / max(ag, 1e-9):.2f} "
+          "(they overlap; target: re-check adds <= 25%)")
+    print(f"--jobs 1 wall time / plain nbgrader wall time: {j1 / plain:.2f}")
+    phases: dict[str, float] = {}
+    for e in journal:
+        for k, v in (e.get("timings") or {}).items():
+            phases[k] = phases.get(k, 0.0) + v
+    if phases:
+        print("mean seconds per submission in a --jobs 1 worker: " + ", ".join(
+            f"{k} {v / max(len(journal), 1):.2f}" for k, v in phases.items())
+            + f", re-check (overlapping autograde) {rc / max(len(journal), 1):.2f}")
+    return {"n": n, "plain": plain, "jobs1": j1, "jobs2": j2}
+
+
+def print_summary(results: dict[str, dict]) -> None:
+    """One line per assignment: seconds per submission and the speed-up against its target."""
+    print("\nassignment              plain s/sub  --jobs 2 s/sub  speed-up  target  met")
+    for a, r in results.items():
+        speedup, target = r["plain"] / r["jobs2"], speedup_target(a)
+        print(f"{a:<24}{r['plain'] / r['n']:>11.2f}{r['jobs2'] / r['n']:>16.2f}{speedup:>9.2f}x"
+              f"{target:>7g}x  {'yes' if speedup >= target else 'NO'}")
+
+
 def main() -> None:
+    from autograder.exercises import ASSIGNMENTS
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=100)
-    ap.add_argument("--assignment", default="01_perceptron")
+    ap.add_argument("--assignment", default="01_perceptron",
+                    help="an assignment, a comma-separated list, or 'all'")
     args = ap.parse_args()
-    n, a = args.students, args.assignment
+    todo = ([a for a in ASSIGNMENTS if solution_path(a).exists()] if args.assignment == "all"
+            else args.assignment.split(","))
     with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "base"
-        make_class(base, a, n)
-        runs = {}
-        for name in ("plain", "jobs1", "jobs2"):
-            shutil.copytree(base, Path(tmp) / name)
-        print(f"{n} submissions of {a}; {os.cpu_count()} cores", flush=True)
-        plans = (("plain nbgrader autograde (sequential)", lambda: plain_nbgrader(Path(tmp) / "plain", a)),
-                 ("autograder grade --jobs 1", lambda: driver(Path(tmp) / "jobs1", a, 1)),
-                 ("autograder grade --jobs 2", lambda: driver(Path(tmp) / "jobs2", a, 2)))
-        for label, run in plans:
-            seconds = runs[label] = run()
-            print(f"{label:<42} {seconds:8.1f} s  {seconds / n:6.2f} s/submission", flush=True)
-        plain = runs["plain nbgrader autograde (sequential)"]
-        j1, j2 = runs["autograder grade --jobs 1"], runs["autograder grade --jobs 2"]
-        print(f"speed-up --jobs 2 over plain sequential nbgrader: {plain / j2:.2f}x (target >= 1.8x)")
-        print(f"speed-up --jobs 2 over --jobs 1:                 {j1 / j2:.2f}x")
-        journal = [json.loads(p.read_text()) for p in
-                   (Path(tmp) / "jobs1" / "reports" / ".state" / a).glob("*.json")]
-        rc = sum(e.get("recheck", {}).get("seconds", 0.0) for e in journal)
-        ag = sum(e.get("autograde_seconds") or 0.0 for e in journal)
-        print(f"re-check process time / nbgrader autograde time (--jobs 1): {rc / ag:.2f} "
-              "(they overlap; target: re-check adds <= 25%)")
-        print(f"--jobs 1 wall time / plain nbgrader wall time: {j1 / plain:.2f}")
-        phases: dict[str, float] = {}
-        for e in journal:
-            for k, v in (e.get("timings") or {}).items():
-                phases[k] = phases.get(k, 0.0) + v
-        if phases:
-            print("mean seconds per submission in a --jobs 1 worker: " + ", ".join(
-                f"{k} {v / max(len(journal), 1):.2f}" for k, v in phases.items())
-                + f", re-check (overlapping autograde) {rc / max(len(journal), 1):.2f}")
+        results = {}
+        for a in todo:
+            results[a] = bench_assignment(Path(tmp), a, args.students)
+        print_summary(results)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .demo_cells import autograde_preprocessors
 from .kernel import KERNEL_NAME, kernel_manager_config, reap_kernel_leftovers
 
 __all__ = ["PrivateCourse", "feedback_messages"]
@@ -66,6 +67,8 @@ class PrivateCourse:
         reuse_compiled_templates()
         self.api = nbgrader_api(self.root, self.root / "release", overrides={
             "CourseDirectory": {"autograded_directory": str(self.autograded)},
+            # demo cells are not run at grading, only set-up, answers, checks and graded cells
+            "Autograde": {"autograde_preprocessors": autograde_preprocessors()},
             "KernelManager": kernel_manager_config(self.root),
             "Execute": {"kernel_name": KERNEL_NAME,
                         "timeout": int(os.environ.get("NNCOURSE_CELL_TIMEOUT", "30"))},
