@@ -26,7 +26,7 @@ from autograder.notebooks import solution_path
 REUSE_RULE = (
     "**The reuse rule.** Your answers may use NumPy, helper functions you define in the same cell, and your "
     "own answers to earlier exercises of this notebook; they may not call nnlib's reference version of an "
-    "exercise (the check tells you if one does)."
+    "exercise of this notebook (the check tells you if one does)."
 )
 GRADED_DOCSTRING = (
     '"""Graded: the check above again, on fresh cases (a failure here is the same problem, not a new one)."""'
