@@ -2,6 +2,7 @@
 with ``--jobs 1`` and ``--jobs 2``, on the same synthetic class, measured in one run.
 
     python benchmarks/bench_grading.py [--students 100] [--assignment 01_perceptron|04_xor,06_backprop|all]
+    python benchmarks/bench_grading.py --cluster-modes [--students 40] [--workers 1,2,4]
 
 Prints seconds per submission, the speed-ups, and the re-check's own time as a fraction of
 nbgrader's autograde time (both summed over the class, from the driver's journal); with several
@@ -155,5 +156,76 @@ def main() -> None:
         print_summary(results)
 
 
+# --- the Dask cluster modes (issue 17) ----------------------------------------------------------
+
+def cluster_driver(course_dir: Path, assignment: str, *where: str) -> float:
+    """Wall seconds of ``python -m autograder grade`` with ``where`` (``--jobs 2``,
+    ``--cluster local:N``...) on a fresh copy of the class."""
+    state = course_dir / "reports" / ".state" / assignment
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "seed").write_text("20261123")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "autograder", "grade", assignment, "--course-dir",
+                    str(course_dir), *where], cwd=ROOT, env=env_for(course_dir), check=True,
+                   capture_output=True)
+    return time.perf_counter() - t0
+
+
+def bench_cluster(tmp: Path, a: str, n: int, workers: list[int]) -> dict:
+    """``--jobs 2`` against ``--cluster local:2`` (the cost of Dask on one machine), and
+    ``--cluster local:N`` for each N in ``workers`` (how throughput grows with workers)."""
+    base = tmp / a / "cluster-base"
+    make_class(base, a, n)
+    plans = [("--jobs 2", ("--jobs", "2"))] + [(f"--cluster local:{k}", ("--cluster", f"local:{k}"))
+                                              for k in sorted(set([2, *workers]))]
+    print(f"{n} submissions of {a}; {os.cpu_count()} cores; Dask cluster modes", flush=True)
+    runs, busy_per_sub = {}, {}
+    for label, where in plans:
+        course = tmp / a / label.replace(" ", "").replace(":", "").replace("-", "")
+        shutil.copytree(base, course)
+        seconds = runs[label] = cluster_driver(course, a, *where)
+        journal = [json.loads(p.read_text()) for p in (course / "reports" / ".state" / a).glob("*.json")]
+        busy = busy_per_sub[label] = sum(e.get("seconds") or 0.0 for e in journal) / max(len(journal), 1)
+        out_bytes = sum(f.stat().st_size for d in ("feedback", "autograded") if (course / d).exists()
+                        for f in (course / d).rglob("*") if f.is_file())
+        print(f"autograder grade {label:<22} {seconds:8.1f} s  {seconds / n:6.2f} s/submission  "
+              f"{n / seconds * 60:6.1f} submissions/min  (a worker's own time {busy:.2f} s/submission)",
+              flush=True)
+    j2, c2 = runs["--jobs 2"], runs["--cluster local:2"]
+    print(f"--cluster local:2 over --jobs 2: {100 * (c2 / j2 - 1):+.1f}% per submission (target <= +10%)")
+    return {"n": n, "runs": runs, "busy": busy_per_sub, "mb": out_bytes / 1e6 / n}
+
+
+def paper_estimate(result: dict, submissions: int = 10_000, machines: int = 10, cores: int = 16) -> None:
+    """Time for ``submissions`` on ``machines`` of ``cores`` cores, from the local:2 run: its
+    start-up (wall time not spent grading) once, then each core grading one submission in the
+    time a --cluster local:2 worker took per submission with every core of this machine busy."""
+    n, wall = result["n"], result["runs"]["--cluster local:2"]
+    busy = result["busy"]["--cluster local:2"]  # seconds per submission in one worker, 2 on 2 cores
+    workers = machines * cores
+    startup = max(0.0, wall - n * busy / 2)
+    seconds = startup + submissions * busy / workers
+    print(f"paper estimate: {submissions} submissions on {machines} machines x {cores} cores "
+          f"({workers} single-threaded Dask workers): ~{seconds / 60:.1f} min = start-up {startup:.0f} s "
+          f"(measured here, paid once) + {submissions} x {busy:.2f} s / {workers}; assumes a core of "
+          "those machines grades as fast as one of these with all cores busy, the scheduler and the "
+          f"client keep up ({workers / busy:.0f} tasks/s, {result['mb']:.2f} MB of results per "
+          f"submission: {result['mb'] * workers / busy:.0f} MB/s into the client), and no straggler "
+          "holds the end")
+
+
+def cluster_main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description="Grading speed on a Dask LocalCluster against --jobs 2.")
+    ap.add_argument("--cluster-modes", action="store_true", required=True)
+    ap.add_argument("--students", type=int, default=40)
+    ap.add_argument("--assignment", default="01_perceptron")
+    ap.add_argument("--workers", default="1,2,4", help="LocalCluster sizes to measure")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        result = bench_cluster(Path(tmp), args.assignment, args.students,
+                               [int(k) for k in args.workers.split(",")])
+    paper_estimate(result)
+
+
 if __name__ == "__main__":
-    main()
+    cluster_main() if "--cluster-modes" in sys.argv else main()
