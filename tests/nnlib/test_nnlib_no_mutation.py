@@ -157,6 +157,7 @@ def _plots(a):
     assert nnlib.demos.plot.plot_loss_curves(axes[1], {"a": (frozen(np.arange(3)), a["P"][:3])}) is axes[1]
     out = nnlib.demos.plot.plot_weight_images(axes[2:], frozen(np.arange(8.0).reshape(2, 4)), (2, 2))
     assert len(out) == 2
+    assert nnlib.demos.plot.scatter_classes(axes[0], a["X2d"], a["y2d"]) is axes[0]
 
 
 CALLS = {
@@ -203,6 +204,7 @@ NO_ARRAY_ARGUMENTS = {  # public callables that take no array from the caller
     "memory_bytes", "get_activation", "init_params", "xor_relu_weights", "make_xor", "make_moons",
     "make_spirals", "make_regression_1d", "load_digits_split",
     "History", "Network", "NeuronResult", "PerceptronResult",
+    "style", "use_course_style",  # the course's plot style (nnlib.demos.plot)
 }
 
 
@@ -226,7 +228,8 @@ def test_every_public_function_is_covered():
     public |= {n for n, _ in inspect.getmembers(nnlib.demos.plot, inspect.isfunction) if n in nnlib.demos.plot.__all__}
     covered = set(CALLS) | set(COVERED_BY) | NO_ARRAY_ARGUMENTS | {"plot_decision_boundary",
                                                                   "plot_loss_curves",
-                                                                  "plot_weight_images"}
+                                                                  "plot_weight_images",
+                                                                  "scatter_classes"}
     assert public - covered == set(), "add these to the no-mutation test"
 
 
