@@ -134,7 +134,9 @@ PROMISES: dict[str, list[tuple[str, str]]] = {
     ],
     "softmax": _SCORES,
     "log_softmax": _SCORES,
-    "softmax_cross_entropy": [*_SCORES, ("mean loss and dZ = (softmax(Z) - onehot(y)) / N", "hand-worked")],
+    "softmax_cross_entropy": [*_SCORES, ("mean loss and dZ = (softmax(Z) - onehot(y)) / N", "hand-worked"),
+                              ("the loss keeps its digits for scores of 1e4, also in float32",
+                               "float32, labels [2, 2, 0]")],
     "iterate_minibatches": [
         ("a generator of (X_batch, y_batch), order = rng.permutation(N)", "N=5, batch_size=2"),
         ("the last batch is smaller when batch_size does not divide N", "N=10, batch_size=3"),

@@ -105,6 +105,14 @@ BREAKERS = [
                 total += n_in * n_out + (n_out if bias else 0)
             return total
     """), "the lecture's 3-4-2 network"),
+    (W("softmax_cross_entropy", "unstable", "log-sum-exp subtracted from the raw scores", """
+        def softmax_cross_entropy(Z, y):
+            N = len(Z)
+            logp = Z - np.logaddexp.reduce(Z, axis=1, keepdims=True)
+            dZ = np.exp(logp)
+            dZ[np.arange(N), y] -= 1
+            return -logp[np.arange(N), y].mean(), dZ / N
+    """), "float32, labels [2, 2, 0]"),
     (W("mlp_forward", "missing_error", "any unknown output is treated as identity", """
         def mlp_forward(X, params, activation, output):
             g, _ = nnlib.get_activation(activation)
