@@ -7,7 +7,9 @@ not a sandbox, so the task runs no student code itself. Each Dask worker keeps, 
 by the same :class:`.driver.WorkerProcess` as ``--jobs``) with its own slot (uids, fork servers)
 and an inbox folder it owns. No shared filesystem is assumed:
 
-- the client sends each submission's notebook files as bytes (``{name: bytes}``);
+- the client sends each submission's notebook files as bytes, read without following links
+  (a symbolic link travels as its target's name: :func:`submission_files`), and the task
+  recreates the folder in the inbox, so that the intake refuses what it refuses locally;
 - the task writes them into the inbox, has the grading process grade them there, and returns
   plain data: the journal entry as JSON text and ``{output name: bytes}`` (feedback HTML,
   autograded notebook); nothing the grading process says is unpickled anywhere;
@@ -31,6 +33,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import threading
@@ -158,22 +161,24 @@ class GradingPlugin(WorkerPlugin):
                                        self._home / "worker.log")
         return self._proc
 
-    def grade(self, student: str, files: dict[str, bytes] | None, timeout: float):
-        """Grade one submission; ``(entry as JSON text, {output name: bytes})``."""
+    def grade(self, student: str, files: dict, timeout: float):
+        """Grade one submission (``files`` from :func:`submission_files`); ``(entry as JSON
+        text, {output name: bytes})``."""
         if Path(student).name != student or student in ("", ".", ".."):
             raise ValueError(f"refusing a student named {student!r}")
         with self._lock:
             proc = self._process()
             submitted = proc.course_dir / "submitted"
             shutil.rmtree(submitted, ignore_errors=True)
-            (submitted / student).mkdir(parents=True)
-            if files is not None:
-                folder = submitted / student / self.assignment
-                folder.mkdir()
-                for name, data in files.items():
-                    if Path(name).name != name or not name.endswith(".ipynb") or name.startswith("."):
-                        raise ValueError(f"refusing a submitted file named {name!r}")
-                    (folder / name).write_bytes(data)
+            submitted.mkdir()
+            if files.get("student_dir") is not None:
+                _recreate(submitted / student, files["student_dir"])
+            if files.get("assignment_dir") is not None:
+                _recreate(submitted / student / self.assignment, files["assignment_dir"])
+            for name, entry in files.get("files", {}).items():
+                if Path(name).name != name or not name.endswith(".ipynb") or name.startswith("."):
+                    raise ValueError(f"refusing a submitted file named {name!r}")
+                _recreate(submitted / student / self.assignment / name, entry)
             try:
                 msg = proc.grade(student, timeout)
             finally:
@@ -191,7 +196,7 @@ class GradingPlugin(WorkerPlugin):
             self._slot_file.close()
 
 
-def grade_task(plugin_name: str, student: str, files: dict[str, bytes] | None, client_version: str,
+def grade_task(plugin_name: str, student: str, files: dict, client_version: str,
                timeout: float):
     """The Dask task: grade ``student``'s ``files`` on this worker (see :class:`GradingPlugin`)."""
     from distributed import get_worker
@@ -207,13 +212,64 @@ def grade_task(plugin_name: str, student: str, files: dict[str, bytes] | None, c
 
 # --- the client side ------------------------------------------------------------------------------
 
-def submission_files(course_dir: Path, assignment: str, student: str) -> dict[str, bytes] | None:
-    """What a grading worker needs of a submission: its notebook files, ``None`` if there is no
-    folder ``submitted/<student>/<assignment>/`` (intake then says so, as in a local run)."""
-    folder = course_dir / "submitted" / student / assignment
-    if not folder.is_dir():
+def _entry(path: Path, cap: int):
+    """One entry of a submission as plain data, read without following links: ``["dir"]``,
+    ``["symlink", target]``, ``["file", bytes]``, ``["hardlink", bytes]``, ``["big", size]`` (over
+    the intake's cap: only its size), ``["special"]`` (a FIFO, socket or device), or ``None``."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
         return None
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.ipynb")) if p.is_file()}
+    if stat.S_ISLNK(st.st_mode):
+        return ["symlink", os.readlink(path)]
+    if stat.S_ISDIR(st.st_mode):
+        return ["dir"]
+    if not stat.S_ISREG(st.st_mode):
+        return ["special"]
+    if st.st_size > cap:
+        return ["big", st.st_size]
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        data = f.read(cap + 1)
+    return ["hardlink" if st.st_nlink > 1 else "file", data]
+
+
+def submission_files(course_dir: Path, assignment: str, student: str) -> dict:
+    """What a grading worker needs of a submission, for its intake to see what a local one sees:
+    the two folders' kinds and every ``*.ipynb`` entry of the assignment folder (see
+    :func:`_entry`). Nothing is followed: a symbolic link travels as its target's name, never as
+    the content of what it points to on this machine."""
+    from .submission import MAX_NOTEBOOK_BYTES
+
+    top = course_dir / "submitted" / student
+    out = {"student_dir": _entry(top, 0), "assignment_dir": None, "files": {}}
+    if out["student_dir"] == ["dir"]:
+        out["assignment_dir"] = _entry(top / assignment, 0)
+    if out["assignment_dir"] == ["dir"]:
+        for item in sorted(os.scandir(top / assignment), key=lambda e: e.name):
+            if item.name.endswith(".ipynb") and not item.name.startswith("."):
+                out["files"][item.name] = _entry(Path(item.path), MAX_NOTEBOOK_BYTES)
+    return out
+
+
+def _recreate(path: Path, entry) -> None:
+    """Make ``entry`` (from :func:`_entry`) at ``path`` in a worker's inbox."""
+    kind = entry[0] if isinstance(entry, list) and entry else None
+    if kind == "dir":
+        path.mkdir()
+    elif kind == "symlink" and isinstance(entry[1], str):
+        path.symlink_to(entry[1])
+    elif kind in ("file", "hardlink") and isinstance(entry[1], bytes):
+        path.write_bytes(entry[1])
+        if kind == "hardlink":
+            os.link(path, path.with_name(f".{path.name}.link"))
+    elif kind == "big" and isinstance(entry[1], int):
+        with open(path, "wb") as f:
+            f.truncate(entry[1])  # sparse: the size is all the intake reads of it
+    elif kind == "special":
+        os.mkfifo(path, 0o600)
+    else:
+        raise ValueError(f"refusing a submission entry {str(entry)[:80]!r}")
 
 
 def _connect(spec: ClusterSpec):
@@ -302,8 +358,9 @@ def grade_on_cluster(assignment: str, course_dir, spec: ClusterSpec, force: bool
         queue = list(reversed(todo))
         graded_by: set[str] = set()
         no_workers_since = None
+        live = n_workers
         while queue or pending:
-            window = 2 * max(1, len(client.scheduler_info(n_workers=-1)["workers"])) + 2
+            window = 2 * max(1, live) + 2
             while queue and len(pending) < window:
                 s = queue.pop()
                 f = client.submit(grade_task, plugin_name, s, submission_files(course_dir, assignment, s),
@@ -325,7 +382,8 @@ def grade_on_cluster(assignment: str, course_dir, spec: ClusterSpec, force: bool
                 graded_by.add(entry.pop("worker", None) or "?")
                 journal[s] = record(course_dir, assignment, s, entry, files)
                 bar.update(failed=bool(entry.get("problem")))
-            if client.scheduler_info(n_workers=-1)["workers"]:
+            live = len(client.scheduler_info(n_workers=-1)["workers"])
+            if live:
                 no_workers_since = None
             elif no_workers_since is None:
                 no_workers_since = time.monotonic()

@@ -322,3 +322,52 @@ def test_a_task_that_keeps_failing_gives_that_student_a_reason(tmp_path):
     assert entry["problem"] == "could not be graded on the cluster (OSError: disk full on the worker)"
     assert [(r["exercise"], r["score"], r["diagnosis"]) for r in entry["exercises"]] == [
         (ex, 0.0, "not_graded") for ex in POINTS]
+
+
+def test_a_worker_inbox_shows_the_intake_what_the_course_directory_shows(tmp_path):
+    """Every kind of submission folder, hostile ones included, sent as plain data and recreated in
+    an inbox, gets the same intake verdict as in the course directory; a symbolic link's target
+    never travels as content."""
+    from autograder.grading.cluster import _recreate, submission_files
+    from autograder.grading.submission import MAX_NOTEBOOK_BYTES, validate_submission
+
+    course, inbox = tmp_path / "course", tmp_path / "inbox"
+    secret = tmp_path / "secret.ipynb"
+    secret.write_text('{"cells": [], "secret": "the hidden answers"}')
+    good = nbformat.writes(_nb()).encode()
+
+    def folder(student: str) -> Path:
+        d = course / "submitted" / student / A
+        d.mkdir(parents=True)
+        return d
+
+    folder("honest").joinpath(f"{A}.ipynb").write_bytes(good)
+    folder("symlinked").joinpath(f"{A}.ipynb").symlink_to(secret)
+    os.mkfifo(folder("fifo") / f"{A}.ipynb")
+    d = folder("hardlinked")
+    (d / f"{A}.ipynb").write_bytes(good)
+    os.link(d / f"{A}.ipynb", tmp_path / "elsewhere")
+    with open(folder("huge") / f"{A}.ipynb", "wb") as f:
+        f.truncate(MAX_NOTEBOOK_BYTES + 1)
+    folder("empty").joinpath(f"{A}.ipynb").write_bytes(b"")
+    d = folder("two")
+    (d / f"{A}.ipynb").write_bytes(good)
+    (d / "copy.ipynb").write_bytes(good)
+    (course / "submitted" / "nothing").mkdir()
+    (tmp_path / "other_folder").mkdir()
+    (course / "submitted" / "linked_folder").symlink_to(tmp_path / "other_folder")
+    for student in sorted(p.name for p in (course / "submitted").iterdir()):
+        sent = submission_files(course, A, student)
+        assert b"hidden answers" not in repr(sent).encode(), student
+        shutil.rmtree(inbox, ignore_errors=True)
+        (inbox / "submitted").mkdir(parents=True)
+        if sent["student_dir"] is not None:
+            _recreate(inbox / "submitted" / student, sent["student_dir"])
+        if sent["assignment_dir"] is not None:
+            _recreate(inbox / "submitted" / student / A, sent["assignment_dir"])
+        for name, entry in sent["files"].items():
+            _recreate(inbox / "submitted" / student / A / name, entry)
+        here, there = validate_submission(course, A, student), validate_submission(inbox, A, student)
+        assert here[1] == there[1], (student, here[1], there[1])
+        assert (here[0] is None) == (there[0] is None), student
+        assert student == "honest" or here[1], f"{student} should have been refused"
