@@ -149,3 +149,18 @@ def test_bad_term_file_is_an_error_message_not_a_traceback(course, capsys):
     (course / "term.toml").write_text("[late]\npenalty_per_day = 5\n")
     assert main(["export", "--course-dir", str(course)]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_a_stub_reported_as_a_notimplementederror_exception_counts_as_not_attempted(course):
+    import json
+
+    from autograder.term.report import at_risk, term_data
+
+    state = course / "reports" / ".state" / A2 / "ann.json"
+    e = json.loads(state.read_text())
+    for r in e["exercises"]:
+        r.update(score=0.0, diagnosis="exception", message=f"✗ {r['exercise']} raised NotImplementedError")
+    state.write_text(json.dumps(e))
+    students, assignments, journals = term_data(course)
+    risk = at_risk(students, assignments, journals, course)
+    assert "6 exercises not attempted (not_implemented)" in "; ".join(risk["ann"])
