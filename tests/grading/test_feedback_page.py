@@ -150,3 +150,68 @@ def test_feedback_page_renders_its_maths_offline_in_chromium(tmp_path, monkeypat
         finally:
             browser.close()
     assert problems == []
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_feedback_page_on_a_students_jupyter_server_uses_its_mathjax(tmp_path, monkeypatch):
+    """Where fetch_feedback puts the page (``<A>/feedback/<time>/<A>.html`` in the student's
+    server's folder), opened through the server (``/user/NAME/files/...``, which serves it
+    sandboxed): MathJax comes from the server's jupyter-server-mathjax, with no console error."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing (bash scripts/install_browser.sh); CI must run this test")
+        pytest.skip(f"{CHROMIUM} is missing: bash scripts/install_browser.sh")
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "nncourse"
+    fb = root / A / "feedback" / "2026-10-05 20:00:00.000000 UTC"
+    fb.mkdir(parents=True)
+    (fb / f"{A}.html").write_text(localize_mathjax(feedback_html(tmp_path, monkeypatch)))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/user/bob/"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={port}",
+         "--ip=127.0.0.1", f"--ServerApp.root_dir={root}", "--ServerApp.base_url=/user/bob/",
+         "--IdentityProvider.token=", "--ServerApp.allow_origin=*", "--ServerApp.disable_check_xsrf=True"],
+        stdout=subprocess.DEVNULL, stderr=open(tmp_path / "server.log", "wb"), start_new_session=True,
+        env={**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")})
+    problems, scripts = [], []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "api/status", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, (tmp_path / "server.log").read_text()
+                time.sleep(0.3)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            try:
+                page = browser.new_page()
+                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: problems.append(str(e)))
+                page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+                page.goto(base + f"files/{A}/feedback/{fb.name}/{A}.html".replace(" ", "%20"))
+                page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
+                                       " && document.querySelectorAll('span.MathJax').length > 10",
+                                       timeout=60_000)
+            finally:
+                browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    assert scripts and scripts[0].startswith(base + "static/jupyter_server_mathjax/MathJax.js")
+    assert all(u.startswith(base) for u in scripts), scripts
+    assert problems == []
