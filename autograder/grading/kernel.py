@@ -50,7 +50,11 @@ def ipc_folder(private: Path) -> Path:
 def kernel_manager_config(private: Path) -> dict:
     """nbgrader's ``KernelManager`` settings: ZMQ over Unix sockets in :func:`ipc_folder`, so that
     the jailed kernel needs no network (its network namespace has no interface at all)."""
-    return {"transport": "ipc", "ip": str(ipc_folder(private) / "kernel")}
+    ip = str(ipc_folder(private) / "kernel")
+    if len(ip.encode()) + len("-65535") > 107:  # sun_path holds 108 bytes with its final NUL
+        raise RuntimeError(f"the kernel sockets' path {ip}-N is too long for a Unix socket: set "
+                           "TMPDIR to a shorter folder")
+    return {"transport": "ipc", "ip": ip}
 
 
 #: slot -> its sockets' folder, emptied by :func:`reap_kernel_leftovers`.

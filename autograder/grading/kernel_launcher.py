@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 
 
@@ -31,13 +32,24 @@ def main(argv: list[str]) -> None:
         ipc = info.get("transport") == "ipc"
         if ipc:  # the sockets' folder must stay visible at its own path inside the jail
             keep.append(os.path.dirname(os.path.abspath(info["ip"])))
-    # Imports that need the full filesystem happen before the jail closes.
+    # Imports that need the full filesystem happen before the jail closes. In a fresh Python (no
+    # fork server), BLAS must not start its threads at import: a process with threads cannot
+    # enter new namespaces (unshare fails with EINVAL) and would be left with the limits only.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    # ipykernel's parent poller (read from JPY_PARENT_PID when ipykernel is imported) takes a
+    # parent pid of 1 for "my parent died": in the jail's PID namespace the kernel's parent *is*
+    # PID 1 (the namespace's init). Instead, this process (the jail's supervisor) gets SIGKILL
+    # when its parent (nbgrader's worker, or the fork server) dies, and the namespace with it.
+    os.environ.pop("JPY_PARENT_PID", None)
     import ipykernel.kernelapp  # noqa: F401
     import matplotlib.font_manager
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
 
-    from autograder.grading.jail import REACHED, Limits, enter_jail
+    from autograder.grading.jail import PR_SET_PDEATHSIG, REACHED, Limits, _prctl, enter_jail
+
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
     # Over TCP (a kernel manager not configured for IPC) the kernel needs the host's loopback.
     enter_jail(hide=spec["hide"], uid=spec.get("uid"), network=not ipc and connection is not None,

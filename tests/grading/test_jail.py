@@ -260,3 +260,11 @@ def test_a_killed_workers_private_folder_is_removed_by_its_fork_server(tmp_path)
     finally:
         worker.kill()
         worker.wait()
+
+
+def test_the_kernel_talks_over_unix_sockets_in_its_workers_folder_and_long_paths_are_refused(tmp_path):
+    from autograder.grading.kernel import kernel_manager_config
+
+    assert kernel_manager_config(tmp_path) == {"transport": "ipc", "ip": str(tmp_path / "ipc" / "kernel")}
+    with pytest.raises(RuntimeError, match="too long for a Unix socket"):
+        kernel_manager_config(tmp_path / ("x" * 100))
