@@ -116,25 +116,27 @@ def softmax_cross_entropy(Z, y):
 }
 
 
-def _submission(tmp_path, assignment, replaced: dict):
+def _submission(folder, assignment, replaced: dict):
     nb = nbformat.read(solution_path(assignment), as_version=4)
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if gid in replaced and not cell.metadata["nbgrader"].get("grade"):
             cell.source = replaced[gid].strip() + "\n"
-    path = tmp_path / f"{assignment}.ipynb"
+    path = folder / f"{assignment}.ipynb"
     nbformat.write(nb, path)
     return path
 
 
-def _kernel_verdicts(assignment, notebook) -> dict:
-    """As a kernel runs the notebook: set-up, then each answer cell, then that exercise's check."""
+def _kernel_verdicts(assignment, notebook, seed=RUN_SEED) -> dict:
+    """As a kernel runs the notebook: set-up, then each answer cell, then that exercise's check
+    (on the re-check's hidden cases of run ``seed``, or the visible check with ``seed=None``)."""
     ns = {"__name__": "__main__"}
     exec(compile(strip_magics(setup_source(assignment)), "<setup>", "exec"), ns)
     verdicts = {}
     for name, source in answer_cells(json.loads(notebook.read_text()), assignment).items():
         exec(compile(strip_magics(source), f"<answer cell of {name}>", "exec"), ns)
-        result = check(name, ns[name], seed=exercise_seed(RUN_SEED, name), hidden=True)
+        result = (check(name, ns[name]) if seed is None else
+                  check(name, ns[name], seed=exercise_seed(seed, name), hidden=True))
         verdicts[name] = (result.passed, result.diagnosis)
     return verdicts
 
@@ -154,3 +156,88 @@ def test_check_cell_and_recheck_agree(tmp_path, assignment, replaced, refused):
     assert in_kernel == regraded, {n: (in_kernel.get(n), regraded[n]) for n in regraded}
     assert {n for n, (ok, code) in regraded.items() if code == "calls_reference"} == refused
     assert all(ok for n, (ok, _) in regraded.items() if n not in refused), regraded
+
+
+# --- through the real grading driver ------------------------------------------------------------
+
+DRIVER_STUDENTS = {  # 07_softmax submissions: honest-but-unusual answers
+    "reuses_own_answers": {  # softmax via own helper; log_softmax and the loss from own answers
+        "softmax": '''
+def _shifted(Z):
+    return Z - Z.max(axis=1, keepdims=True)
+
+def softmax(Z):
+    E = np.exp(_shifted(Z))
+    return E / E.sum(axis=1, keepdims=True)
+''',
+        "log_softmax": '''
+def log_softmax(Z):
+    shifted = _shifted(Z)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+''',
+        "softmax_cross_entropy": '''
+def softmax_cross_entropy(Z, y):
+    N = len(Z)
+    logp = log_softmax(Z)
+    dZ = softmax(Z)
+    dZ[np.arange(N), y] -= 1
+    return -logp[np.arange(N), y].mean(), dZ / N
+''',
+    },
+    "calls_twins": {  # nnlib's softmax inside log_softmax, nnlib's loss as the answer
+        "log_softmax": '''
+def log_softmax(Z):
+    return np.log(nnlib.softmax(Z))
+''',
+        "softmax_cross_entropy": '''
+from nnlib import softmax_cross_entropy as _sce
+
+def softmax_cross_entropy(Z, y):
+    return _sce(Z, y)
+''',
+    },
+}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+def test_visible_check_graded_cell_and_recheck_agree_through_the_driver(tmp_path):
+    """The real driver (nbgrader autograde in a kernel, the isolated re-check, the CSV): for each
+    exercise, the visible check cell's verdict, nbgrader's score of the graded cell and the score in
+    grades.csv are the same, and the diagnosis in the CSV is the one check() gives on the
+    re-check's cases."""
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    from autograder.exercises import exercises_for
+    from autograder.grading.journal import state_dir
+    from autograder.notebooks import ROOT
+
+    assignment, seed = "07_softmax", 20261202
+    for student, replaced in DRIVER_STUDENTS.items():
+        folder = tmp_path / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        _submission(folder, assignment, replaced)
+    state = state_dir(tmp_path, assignment)
+    state.mkdir(parents=True, exist_ok=True)
+    (state / "seed").write_text(str(seed))
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    out = subprocess.run([sys.executable, "-m", "autograder", "grade", assignment, "--course-dir",
+                          str(tmp_path), "--jobs", "1"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=380)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    with open(tmp_path / "reports" / "grades.csv", newline="") as f:
+        rows = {(r["student"], r["exercise"]): r for r in csv.DictReader(f)}
+    for student in DRIVER_STUDENTS:
+        notebook = tmp_path / "submitted" / student / assignment / f"{assignment}.ipynb"
+        visible = _kernel_verdicts(assignment, notebook, seed=None)
+        regraded = _kernel_verdicts(assignment, notebook, seed=seed)
+        for ex in exercises_for(assignment):
+            row = rows[(student, ex.name)]
+            score, nbgrader = float(row["score"]), float(row["nbgrader_score"] or -1)
+            passed, _ = visible[ex.name]
+            assert (score == ex.points) == passed, (student, ex.name, row, visible[ex.name])
+            assert nbgrader == score, (student, ex.name, row)
+            assert (row["diagnosis"] or None) == regraded[ex.name][1], (student, ex.name, row)
