@@ -27,6 +27,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -147,6 +148,10 @@ def test_students_fetch_fill_and_submit_through_their_servers(hub):
         assert nb.stat().st_uid == hub.home(s).stat().st_uid
     inbound = list((hub.exchange / "nncourse" / "inbound").iterdir())
     assert sorted(p.name.split("+")[0] for p in inbound) == sorted([hub.ann, hub.bob])
+    # students' servers have the Assignments tab but not the formgrader
+    with pytest.raises(urllib.error.HTTPError) as err:
+        hub.user_api(hub.ann, "GET", "formgrader")
+    assert err.value.code == 404
 
 
 def check_output(path: Path, name: str) -> str:
