@@ -148,8 +148,11 @@ class GradingPlugin(WorkerPlugin):
         self._proc: WorkerProcess | None = None
         self._slot_file = None
         self._home: Path | None = None
+        self._closed = False
 
     def _process(self) -> WorkerProcess:
+        if self._closed:
+            raise RuntimeError(f"the grading plugin {self.name} of {self.address} was removed")
         if self._proc is None:
             locks = Path(tempfile.gettempdir()) / f"nncourse-slots-{os.geteuid()}"
             slot, self._slot_file = _claim_slot(locks)
@@ -188,12 +191,22 @@ class GradingPlugin(WorkerPlugin):
         return json.dumps(msg), outputs
 
     def teardown(self, worker) -> None:
-        if self._proc is not None:
-            self._proc.stop()
-        if self._home is not None:
-            shutil.rmtree(self._home, ignore_errors=True)
-        if self._slot_file is not None:
-            self._slot_file.close()
+        # In a thread: the worker's event loop must not wait. The grading process gets its input
+        # closed and up to 30 s to exit on its own (it then removes its private folder in /tmp,
+        # as at the end of a local run); the slot stays claimed until it is gone.
+        self._closed = True
+        proc, home, slot_file = self._proc, self._home, self._slot_file
+        self._proc = self._home = self._slot_file = None
+
+        def shutdown() -> None:
+            if proc is not None:
+                proc.stop(grace=30.0)
+            if home is not None:
+                shutil.rmtree(home, ignore_errors=True)
+            if slot_file is not None:
+                slot_file.close()
+
+        threading.Thread(target=shutdown, name=f"{self.name}-teardown").start()
 
 
 def grade_task(plugin_name: str, student: str, files: dict, client_version: str,
