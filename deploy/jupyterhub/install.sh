@@ -176,6 +176,14 @@ for name in "${INSTRUCTORS[@]}"; do
   gpasswd -a "$name" "$GROUP" >/dev/null
 done
 install -d -m 2770 -o "${INSTRUCTORS[0]}" -g "$GROUP" "$COURSE_DIR"
+if [ -z "$REUSE_SITE" ]; then
+  # the masters (solutions and hidden tests) and the history: instructors and root only
+  for d in solutions .git; do
+    if [ -e "$PREFIX/nncourse/$d" ]; then
+      chgrp -R "$GROUP" "$PREFIX/nncourse/$d" && chmod -R o-rwx "$PREFIX/nncourse/$d"
+    fi
+  done
+fi
 
 # 5. Students -------------------------------------------------------------------------------------
 STUDENTS=()
