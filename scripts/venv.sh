@@ -23,4 +23,12 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$sig" ]; then
     fi
     echo "$sig" > "$stamp"
 fi
-export PATH="$VENV/bin:$PATH"
+# The JupyterHub end-to-end test (tests/hub/) needs the real configurable-http-proxy (npm).
+CHP_VERSION=5.3.0
+CHP="$VENV/proxy/node_modules/.bin/configurable-http-proxy"
+if [ "$EXTRAS" = test ] && [ ! -x "$CHP" ] && command -v npm >/dev/null 2>&1; then
+    echo ">> installing configurable-http-proxy $CHP_VERSION (npm) into $VENV/proxy"
+    npm install --silent --no-audit --no-fund --prefix "$VENV/proxy" "configurable-http-proxy@$CHP_VERSION" \
+        || echo ">> npm could not install configurable-http-proxy: the JupyterHub test will fail" >&2
+fi
+export PATH="$VENV/bin:$VENV/proxy/node_modules/.bin:$PATH"

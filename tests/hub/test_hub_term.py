@@ -14,7 +14,7 @@ and Chromium shows it and a feedback page without console errors.
 
 The hub, the servers, the users and the prefix are removed at the end, pass or fail. It needs root
 (it creates users and runs the hub as root) and configurable-http-proxy installed beforehand
-(``npm install --prefix /opt/nncourse-proxy configurable-http-proxy@5.3.0``, or NNCOURSE_CHP):
+(``bash test.sh`` installs it into ``.venv/proxy`` with npm and puts it on PATH; or NNCOURSE_CHP):
 nothing is downloaded while it runs.
 """
 
@@ -64,8 +64,8 @@ def hub(request):
         pytest.skip("needs root: the end-to-end hub test creates Unix users and runs JupyterHub as root")
     proxy = find_proxy()
     if proxy is None:
-        _unavailable("configurable-http-proxy is missing: npm install --prefix /opt/nncourse-proxy "
-                     "configurable-http-proxy@5.3.0 (or set NNCOURSE_CHP to its path)")
+        _unavailable("configurable-http-proxy is missing: bash test.sh installs it with npm into .venv/proxy "
+                     "(or npm install --prefix DIR configurable-http-proxy@5.3.0 and set NNCOURSE_CHP)")
     if not SYSTEM_PYTHON.exists():
         _unavailable(f"{SYSTEM_PYTHON} is missing (the users' servers need a Python they can run)")
     h = HubUnderTest(["ann", "bob", "cy", "dee"])
