@@ -179,21 +179,21 @@ def bench_cluster(tmp: Path, a: str, n: int, workers: list[int]) -> dict:
     plans = [("--jobs 2", ("--jobs", "2"))] + [(f"--cluster local:{k}", ("--cluster", f"local:{k}"))
                                               for k in sorted(set([2, *workers]))]
     print(f"{n} submissions of {a}; {os.cpu_count()} cores; Dask cluster modes", flush=True)
-    runs, busy_per_sub = {}, {}
+    runs, busy_per_sub, mb_per_sub = {}, {}, {}
     for label, where in plans:
         course = tmp / a / label.replace(" ", "").replace(":", "").replace("-", "")
         shutil.copytree(base, course)
         seconds = runs[label] = cluster_driver(course, a, *where)
         journal = [json.loads(p.read_text()) for p in (course / "reports" / ".state" / a).glob("*.json")]
         busy = busy_per_sub[label] = sum(e.get("seconds") or 0.0 for e in journal) / max(len(journal), 1)
-        out_bytes = sum(f.stat().st_size for d in ("feedback", "autograded") if (course / d).exists()
-                        for f in (course / d).rglob("*") if f.is_file())
+        mb_per_sub[label] = sum(f.stat().st_size for d in ("feedback", "autograded") if (course / d).exists()
+                                for f in (course / d).rglob("*") if f.is_file()) / 1e6 / n
         print(f"autograder grade {label:<22} {seconds:8.1f} s  {seconds / n:6.2f} s/submission  "
               f"{n / seconds * 60:6.1f} submissions/min  (a worker's own time {busy:.2f} s/submission)",
               flush=True)
     j2, c2 = runs["--jobs 2"], runs["--cluster local:2"]
     print(f"--cluster local:2 over --jobs 2: {100 * (c2 / j2 - 1):+.1f}% per submission (target <= +10%)")
-    return {"n": n, "runs": runs, "busy": busy_per_sub, "mb": out_bytes / 1e6 / n}
+    return {"n": n, "runs": runs, "busy": busy_per_sub, "mb": mb_per_sub["--cluster local:2"]}
 
 
 def paper_estimate(result: dict, submissions: int = 10_000, machines: int = 10, cores: int = 16) -> None:
