@@ -8,7 +8,9 @@ autograde in a jailed kernel (:mod:`.autograde`, :mod:`.kernel`, :mod:`.kernel_l
 reconciles the two and writes the feedback (:mod:`.feedback`); the driver journals the result
 (:mod:`.journal`) and writes the gradebook, ``grades.csv`` and the class report
 (:mod:`.class_report`). :mod:`.jail` confines every process that runs student code and
-:mod:`.forkserver` starts those processes with their imports done.
+:mod:`.forkserver` starts those processes with their imports done. With ``--scheduler`` or
+``--cluster``, :mod:`.cluster` sends each submission as bytes to a Dask task that feeds the same
+worker process on the Dask worker's machine, and the driver stays the only writer of every output.
 
 Who calls it: the command line (:mod:`autograder.__main__`), the grading tests and the grading
 benchmark. Notebooks never import it.

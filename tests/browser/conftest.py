@@ -1,7 +1,7 @@
 """Fixtures of the browser test: Debian's Chromium driven by Playwright, and a JupyterLab of its own.
 
 The JupyterLab serves a temporary copy of ``course/`` and ``solutions/`` (as ``course/`` and
-``solution/``), runs in its own process group and is stopped by that group's id when the session ends,
+``solution/``), runs in its own process group and is stopped by that group's id when the test module ends,
 pass or fail; its temporary folders are removed.
 """
 
@@ -26,7 +26,7 @@ def chromium():
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(tmp_path_factory, chromium):
     work = tmp_path_factory.mktemp("jupyterlab")
     root = work / "root"
@@ -43,7 +43,7 @@ def lab(tmp_path_factory, chromium):
         shutil.rmtree(work, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium):
     from playwright.sync_api import sync_playwright
 
@@ -55,9 +55,13 @@ def browser(chromium):
             b.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_page(browser, lab):
-    """One JupyterLab page for the session: each test opens its notebook in it and closes it again."""
+    """One JupyterLab page for the test module: each test opens its notebook in it and closes it again.
+
+    Module-scoped, like ``browser``: Playwright's sync API keeps an event loop running while it is
+    open, and other test files that start Playwright of their own (tests/term, tests/hub,
+    tests/grading) must not find it still running."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(60_000)
