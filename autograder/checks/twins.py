@@ -54,38 +54,56 @@ def blocked_call(error: dict) -> tuple[str, str] | None:
 
 
 def _locations(by_id: dict, namespaces):
-    """Every ``(container, key, new value)`` where a namespace holds a twin (directly, in a dict
-    such as an activation table, or in a tuple inside such a dict)."""
+    """Every ``(container, key, old value, new value)`` where a namespace holds a twin (directly,
+    in a dict such as an activation table, or in a tuple inside such a dict).
+
+    Dicts are read with ``dict.items`` itself: a subclass's own ``items`` (matplotlib's
+    ``rcParams`` validates every read) would cost more than the rest of the scan."""
     found = []
     for d in namespaces:
         if not isinstance(d, dict):
             continue
-        for key, value in list(d.items()):
+        for key, value in list(dict.items(d)):
             if id(value) in by_id:
-                found.append((d, key, by_id[id(value)]))
+                found.append((d, key, value, by_id[id(value)]))
             elif isinstance(value, dict):
-                for k, v in list(value.items()):
+                for k, v in list(dict.items(value)):
                     if id(v) in by_id:
-                        found.append((value, k, by_id[id(v)]))
+                        found.append((value, k, v, by_id[id(v)]))
                     elif isinstance(v, tuple) and any(id(x) in by_id for x in v):
-                        found.append((value, k, tuple(by_id.get(id(x), x) for x in v)))
+                        found.append((value, k, v, tuple(by_id.get(id(x), x) for x in v)))
     return found
 
 
-def _namespaces(extra=()):
+def _namespaces(extra=(), *, modules=True):
     seen, out = set(), []
-    for d in [getattr(m, "__dict__", None) for m in list(sys.modules.values())] + list(extra):
+    loaded = [getattr(m, "__dict__", None) for m in list(sys.modules.values())] if modules else []
+    for d in loaded + list(extra):
         if isinstance(d, dict) and id(d) not in seen:
             seen.add(id(d))
             out.append(d)
     return out
 
 
+#: ``frozenset(twin ids) -> {twin id: refuser}``: one refuser per twin for the kernel's lifetime.
+_REFUSERS: dict = {}
+#: ``(twin ids, number of loaded modules) -> locations`` in the modules' namespaces, but for
+#: ``__main__``'s (see :class:`_Refusal`).
+_MODULE_PLACES: dict = {}
+
+
+def _refusers(twins: dict) -> dict:
+    key = frozenset(id(fn) for fn in twins.values())
+    if key not in _REFUSERS:
+        _REFUSERS[key] = {id(fn): refuser(fn.__name__, name) for name, fn in twins.items()}
+    return _REFUSERS[key]
+
+
 def block_twins(twins: dict, exercises: dict | None = None) -> None:
     """For good (the re-check sandbox): replace every twin ``{exercise: function}`` wherever a
     loaded module holds it, and in the exercise registry ``exercises`` if given."""
     by_id = {id(fn): refuser(fn.__name__, name) for name, fn in twins.items()}
-    for container, key, new in _locations(by_id, _namespaces()):
+    for container, key, _old, new in _locations(by_id, _namespaces()):
         container[key] = new
     if exercises is not None:
         import dataclasses
@@ -96,11 +114,25 @@ def block_twins(twins: dict, exercises: dict | None = None) -> None:
 
 
 class _Refusal:
-    """The twins' locations, found once, swapped in and out around each call."""
+    """The twins' locations, swapped in and out around each call.
+
+    A check calls the answer once per case, and a kernel holds 1,000-2,000 modules: scanning them
+    all for every call cost 0.12 s a call, 2-3 s of every graded notebook. So the scan of the
+    loaded modules is kept until a module is imported (twins only move between modules if code
+    assigns module attributes, which an answer has no reason to do), while the student's own
+    namespaces (``__main__``, the answer's globals), where ``from nnlib import ...`` or a table of
+    functions really appears between two calls, are scanned on every call."""
 
     def __init__(self, twins: dict, extra_namespaces=()):
-        by_id = {id(fn): refuser(fn.__name__, name) for name, fn in twins.items()}
-        self.places = [(c, k, c[k], new) for c, k, new in _locations(by_id, _namespaces(extra_namespaces))]
+        by_id = _refusers(twins)
+        main = getattr(sys.modules.get("__main__"), "__dict__", None)
+        own = _namespaces([main, *extra_namespaces], modules=False)
+        key = (frozenset(by_id), len(sys.modules))
+        if key not in _MODULE_PLACES:
+            _MODULE_PLACES.clear()
+            _MODULE_PLACES[key] = _locations(by_id, _namespaces())
+        skip = {id(d) for d in own}
+        self.places = [p for p in _MODULE_PLACES[key] if id(p[0]) not in skip] + _locations(by_id, own)
 
     @contextmanager
     def active(self):
