@@ -199,6 +199,20 @@ def _expose(path: str) -> None:
         return
 
 
+def _confine_mounts(keep, hide, uid: int | None, cwd: str, expose) -> str:
+    """Just after ``unshare(CLONE_NEWNS | ...)``, in both branches of :func:`enter_jail`: make every
+    mount private (nothing mounted here reaches the host), cover the shared folders with a private
+    tmpfs (:func:`_private_tmp`, keeping ``keep``), hide ``hide``, open the way to each ``expose``
+    folder for an unprivileged uid, and return to ``cwd`` (its mount changed under us); returns HOME."""
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    home = _private_tmp(keep, uid)
+    _hide(hide)
+    for needed in expose:
+        _expose(needed)
+    os.chdir(cwd)
+    return home
+
+
 def _write(path: str, text: str) -> None:
     with open(path, "w") as f:
         f.write(text)
@@ -428,13 +442,8 @@ def enter_jail(hide=(), uid: int | None = None, network: bool = False, limits: L
         try:
             _unshare(flags)
             unshared = True
-            _mount("none", "/", None, MS_REC | MS_PRIVATE)  # nothing we mount reaches the host
-            home = _private_tmp(keep, uid)
-            _hide(hide)
-            if uid is not None:
-                for needed in {sys.base_prefix, sys.prefix, package, *expose}:
-                    _expose(needed)
-            os.chdir(cwd)
+            home = _confine_mounts(keep, hide, uid, cwd,
+                                   {sys.base_prefix, sys.prefix, package, *expose} if uid is not None else ())
             level = "namespaces"
         except OSError as exc:
             print(f"jail: namespaces incomplete ({exc}); resource limits only", file=sys.stderr)
@@ -452,10 +461,7 @@ def enter_jail(hide=(), uid: int | None = None, network: bool = False, limits: L
             _write("/proc/self/setgroups", "deny")
             _write("/proc/self/uid_map", f"0 {real_uid} 1")
             _write("/proc/self/gid_map", f"0 {real_gid} 1")
-            _mount("none", "/", None, MS_REC | MS_PRIVATE)
-            home = _private_tmp(keep, None)
-            _hide(hide)
-            os.chdir(cwd)
+            home = _confine_mounts(keep, hide, None, cwd, ())
             level = "user-namespace"
         except OSError as exc:
             print(f"jail: no user namespace ({exc}); resource limits only", file=sys.stderr)
