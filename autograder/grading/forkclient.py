@@ -119,8 +119,6 @@ def run(socket_path: str, entry: str, argv: list[str]) -> None:
     os._exit(code if code >= 0 else 128 - code)
 
 
-
-
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "run":
         run(sys.argv[2], sys.argv[3], sys.argv[4:])

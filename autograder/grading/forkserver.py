@@ -43,9 +43,9 @@ import struct
 import subprocess
 import sys
 
-from .forkclient import HEADER, Child, run, send_json
+from .forkclient import HEADER, Child, send_json
 
-__all__ = ["Child", "ForkServer", "run", "serve"]
+__all__ = ["Child", "ForkServer", "serve"]
 
 
 def _exit_code(status: int) -> int:
@@ -336,10 +336,8 @@ class ForkServer:
 def main(argv: list[str]) -> None:
     if len(argv) >= 3 and argv[0] == "serve":
         serve(argv[1], [m for m in argv[2].split(",") if m], argv[3] if len(argv) > 3 else None)
-    elif len(argv) >= 3 and argv[0] == "run":
-        run(argv[1], argv[2], argv[3:])
-    else:
-        sys.exit("usage: forkserver.py serve SOCKET MODULES [CLEANUP] | run SOCKET module:function [ARG...]")
+    else:  # the stand-in process is forkclient.py's own ``run`` command
+        sys.exit("usage: forkserver.py serve SOCKET MODULES [CLEANUP]")
 
 
 if __name__ == "__main__":
