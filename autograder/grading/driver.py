@@ -28,7 +28,8 @@ from pathlib import Path
 
 from ..exercises import ASSIGNMENTS
 from ..notebooks import ROOT, child_env, solution_path
-from .journal import load_journal, run_seed, state_dir, students_of, ungraded_entry, write_atomic
+from .journal import journal_path, load_journal, run_seed, state_dir, ungraded_entry, write_atomic
+from .submission import submitted_names
 from .worker import OUTPUTS, decode_outputs
 
 __all__ = ["GradingError", "WorkerProcess", "finish_entry", "grade_class", "record"]
@@ -192,7 +193,7 @@ def record(course_dir: Path, assignment: str, student: str, entry: dict, files: 
         os.replace(tmp, dest)
         if name == "feedback_html":
             entry["feedback"] = str(dest)
-    write_atomic(state_dir(course_dir, assignment) / f"{student}.json", json.dumps(entry, indent=1))
+    write_atomic(journal_path(course_dir, assignment, student), json.dumps(entry, indent=1))
     return entry
 
 
@@ -203,7 +204,7 @@ def check_class(assignment: str, course_dir) -> tuple[Path, list[str]]:
     if not solution_path(assignment).exists():
         raise GradingError(f"no solution notebook for {assignment} in {ROOT / 'solutions'}")
     course_dir = Path(course_dir).resolve()
-    students = students_of(course_dir)
+    students = submitted_names(course_dir)  # every entry: a file or hidden folder gets its line too
     if not students:
         raise GradingError(f"no submissions under {course_dir / 'submitted'}/<student>/{assignment}/")
     return course_dir, students

@@ -9,6 +9,7 @@ where nbgrader's differs, and the helpers that read and write the state folder.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from ..exercises import exercises_for
 
-__all__ = ["NOT_GRADED", "load_journal", "reconcile", "run_seed", "state_dir", "students_of",
-           "ungraded_entry", "write_atomic"]
+__all__ = ["NOT_GRADED", "journal_path", "load_journal", "reconcile", "run_seed", "state_dir",
+           "students_of", "ungraded_entry", "write_atomic"]
 
 #: The diagnosis recorded for every exercise of a submission that could not be graded (a broken or
 #: missing notebook, a failed re-check): not a mistake in the student's code.
@@ -26,6 +27,16 @@ NOT_GRADED = "not_graded"
 
 def state_dir(course_dir: Path, assignment: str) -> Path:
     return course_dir / "reports" / ".state" / assignment
+
+
+def journal_path(course_dir: Path, assignment: str, student: str) -> Path:
+    """``<student>.json`` in :func:`state_dir`; for an id too long for that name with
+    :func:`write_atomic`'s ``.tmpPID`` suffix (a file name holds 255 bytes, the id alone may take
+    them all) or starting with ``~``, ``~<sha256 of the id>.json``. The entry holds the id."""
+    name = f"{student}.json"
+    if student.startswith("~") or len(os.fsencode(name)) + len(".tmp") + 7 > 255:
+        name = "~" + hashlib.sha256(os.fsencode(student)).hexdigest() + ".json"
+    return state_dir(course_dir, assignment) / name
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -54,12 +65,14 @@ def students_of(course_dir: Path) -> list[str]:
 def load_journal(course_dir: Path, assignment: str, students) -> dict[str, dict]:
     out = {}
     for s in students:
-        p = state_dir(course_dir, assignment) / f"{s}.json"
+        p = journal_path(course_dir, assignment, s)
         if p.exists():
             try:
-                out[s] = json.loads(p.read_text())
+                entry = json.loads(p.read_text())
             except json.JSONDecodeError:
-                pass  # a torn write cannot happen (atomic rename); be safe anyway: regrade
+                continue  # a torn write cannot happen (atomic rename); be safe anyway: regrade
+            if entry.get("student", s) == s:  # not another id's entry under this name: regrade
+                out[s] = entry
     return out
 
 

@@ -21,34 +21,59 @@ import stat
 import unicodedata
 from pathlib import Path
 
-__all__ = ["MAX_CELLS", "MAX_NOTEBOOK_BYTES", "MAX_OUTPUTS", "student_id_problem", "validate_submission"]
+__all__ = ["MAX_CELLS", "MAX_ID_BYTES", "MAX_NOTEBOOK_BYTES", "MAX_OUTPUTS", "student_id_problem",
+           "submitted_names", "validate_submission"]
 
 MAX_NOTEBOOK_BYTES = 32 * 1024**2
 MAX_CELLS = 2000
 MAX_OUTPUTS = 10_000
 MAX_DEPTH = 64
-MAX_ID_CHARS = 64
+#: A student id is a folder name: at most 255 bytes of UTF-8 (NAME_MAX), as long as nbgrader's
+#: own ``submitted/<id>/`` folder can be (its SQLite gradebook takes any length).
+MAX_ID_BYTES = 255
 _ID = re.compile(r"[\w.@+-]+")
+
+
+def submitted_names(course_dir: Path) -> list[str]:
+    """Every entry of ``course_dir/submitted/``, sorted: each is a student of the run, graded or
+    given zeros and a line saying why (a folder whose name starts with ``.``, a file or a link
+    where a folder should be): nothing there is skipped silently. A name that is not UTF-8 text
+    is given with ``\\xNN`` escapes (and then refused by :func:`student_id_problem`), so that the
+    CSV, the gradebook and the reports, all UTF-8, can name it."""
+    sub = Path(course_dir) / "submitted"
+    if not sub.is_dir():
+        return []
+    return sorted(os.fsencode(n).decode("utf-8", "backslashreplace") for n in os.listdir(sub))
 
 
 def student_id_problem(student: str) -> str | None:
     """Why ``student`` (a folder name under ``submitted/``) cannot be a student id, or ``None``.
 
-    Ids are logins: letters (any script), digits and ``_ - . @ +``, at most 64 characters, not
-    starting with ``.`` or ``-`` and without ``..``: they become parts of paths, file names, the
-    workers' line protocol and nbgrader's glob patterns."""
+    Ids are logins: letters (any script), digits and ``_ - . @ +``, at most 255 bytes (a folder
+    name's limit), not starting with ``.`` or ``-`` and without ``..``: they become parts of
+    paths, the workers' line protocol and nbgrader's glob patterns."""
     shown = ascii(student)
     if not student:
         return "an empty student id"
-    if len(student) > MAX_ID_CHARS:
-        return f"the student id {shown[:40]}... is longer than {MAX_ID_CHARS} characters"
+    if any(unicodedata.category(c) == "Cs" for c in student) or "\\x" in student:
+        try:
+            name = os.fsencode(student).decode("utf-8", "backslashreplace")
+        except UnicodeError:
+            name = ascii(student)
+        return (f"the folder name {name!r} is not UTF-8 text (its bytes are shown as \\xNN) or holds a "
+                "backslash: rename the folder to the student's login")
+    if len(student.encode()) > MAX_ID_BYTES:
+        return f"the student id {shown[:40]}... is longer than {MAX_ID_BYTES} bytes"
     if any(unicodedata.category(c).startswith("C") for c in student):
         return f"the student id {shown} contains control characters (a newline?)"
     if any(c.isspace() for c in student):
         return (f"the student id {shown} contains a space: ids are logins (letters, digits, _ - . @ +); "
                 "rename the folder to the student's login")
-    if ".." in student or student[0] in ".-":
-        return f"the student id {shown} contains '..' or starts with '.' or '-'"
+    if student[0] == ".":
+        return (f"the folder {shown} starts with '.': such names are hidden (nbgrader and file browsers "
+                "skip them) and are not logins; rename it to the student's login to have it graded")
+    if ".." in student or student[0] == "-":
+        return f"the student id {shown} contains '..' or starts with '-'"
     if not _ID.fullmatch(student):
         bad = sorted({c for c in student if not _ID.fullmatch(c)})
         return (f"the student id {shown} contains {', '.join(map(repr, bad))}: ids are logins "
@@ -77,7 +102,9 @@ def _real_folder(path: Path, what: str) -> str | None:
     if stat.S_ISLNK(st.st_mode):
         return f"{what} is a symbolic link (to {os.readlink(path)!r}): refused, only real folders are graded"
     if not stat.S_ISDIR(st.st_mode):
-        return f"{what} is not a folder"
+        kind = "a file" if stat.S_ISREG(st.st_mode) else "a special file"
+        return (f"{what} is {kind}, not a folder: a submission is a folder "
+                "submitted/<student>/<assignment>/ holding the notebook")
     return None
 
 
