@@ -39,6 +39,11 @@ def _cmd_grade(args) -> int:
 
     course_dir = Path(args.course_dir).resolve()
     cluster = None
+    tls = {"tls_ca_file": args.tls_ca_file, "tls_cert": args.tls_cert, "tls_key": args.tls_key}
+    if any(tls.values()) and not (args.scheduler or args.scheduler_file):
+        print("error: --tls-ca-file, --tls-cert and --tls-key go with --scheduler or --scheduler-file",
+              file=sys.stderr)
+        return 2
     if args.scheduler or args.scheduler_file or args.cluster:
         from .grading.cluster import ClusterSpec
 
@@ -48,7 +53,7 @@ def _cmd_grade(args) -> int:
             return 2
         try:
             cluster = (ClusterSpec.from_local(args.cluster) if args.cluster else
-                       ClusterSpec(scheduler=args.scheduler, scheduler_file=args.scheduler_file))
+                       ClusterSpec(scheduler=args.scheduler, scheduler_file=args.scheduler_file, **tls))
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -99,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "--scheduler-file PATH)")
     where.add_argument("--cluster", metavar="local:N", default=None,
                        help="grade on a Dask LocalCluster of N single-threaded worker processes started here")
+    for opt, what in (("--tls-ca-file", "the CA certificate"), ("--tls-cert", "the client's certificate"),
+                      ("--tls-key", "the client's private key")):
+        g.add_argument(opt, metavar="PEM", default=None,
+                       help=f"mutual TLS with a tls:// scheduler: {what} (default: Dask's configuration, "
+                       "distributed.comm.tls.*)")
     g.add_argument("--force", action="store_true", help="grade again students already graded")
     g.add_argument("--timeout", type=float, default=600.0, help="seconds allowed per submission")
     g.set_defaults(func=_cmd_grade)

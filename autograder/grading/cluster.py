@@ -79,6 +79,23 @@ class ClusterSpec:
     scheduler: str | None = None
     scheduler_file: str | None = None
     local_workers: int | None = None
+    #: Mutual TLS with a ``tls://`` scheduler: the CA's certificate, the client's certificate and
+    #: its key (PEM files), as ``dask scheduler/worker --tls-ca-file/--tls-cert/--tls-key`` take
+    #: them. Without them Dask's own configuration applies (``distributed.comm.tls.*``).
+    tls_ca_file: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+
+    def __post_init__(self):
+        tls = {"--tls-ca-file": self.tls_ca_file, "--tls-cert": self.tls_cert, "--tls-key": self.tls_key}
+        if any(tls.values()):
+            if self.local_workers:
+                raise ValueError("--tls-ca-file, --tls-cert and --tls-key are for a scheduler started "
+                                 "elsewhere (--scheduler or --scheduler-file), not --cluster local:N")
+            missing = [opt for opt, v in tls.items() if not v]
+            if missing:
+                raise ValueError(f"TLS needs --tls-ca-file, --tls-cert and --tls-key together; "
+                                 f"missing: {', '.join(missing)}")
 
     @classmethod
     def from_local(cls, text: str) -> ClusterSpec:
@@ -87,6 +104,16 @@ class ClusterSpec:
         if kind != "local" or not n.isdigit() or int(n) < 1:
             raise ValueError(f"--cluster takes local:N with N >= 1 worker processes, not {text!r}")
         return cls(local_workers=int(n))
+
+    def security(self):
+        """The :class:`distributed.Security` the client connects with: the TLS options if given,
+        else Dask's configuration (``DASK_DISTRIBUTED__COMM__TLS__CA_FILE`` etc.)."""
+        from distributed import Security
+
+        if self.tls_ca_file:
+            return Security(tls_ca_file=self.tls_ca_file, tls_client_cert=self.tls_cert,
+                            tls_client_key=self.tls_key, require_encryption=True)
+        return Security()
 
 
 # --- versions -------------------------------------------------------------------------------------
@@ -286,13 +313,15 @@ def _recreate(path: Path, entry) -> None:
 
 
 def _connect(spec: ClusterSpec):
-    """``(client, cluster or None, description)``; :class:`GradingError` if it cannot connect."""
+    """``(client, cluster or None, scheduler address, description)``; :class:`GradingError` if
+    it cannot connect."""
     from distributed import Client, LocalCluster
 
     if spec.local_workers:
         cluster = LocalCluster(n_workers=spec.local_workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None, memory_limit=0)
-        return Client(cluster), cluster, f"a local Dask cluster ({cluster.scheduler_address})"
+        address = cluster.scheduler_address
+        return Client(cluster), cluster, address, f"a local Dask cluster ({address})"
     if spec.scheduler_file:
         path = Path(spec.scheduler_file)
         try:
@@ -301,13 +330,43 @@ def _connect(spec: ClusterSpec):
             raise GradingError(f"cannot read the Dask scheduler file {path}: {exc}") from None
     else:
         address = spec.scheduler
+    origin = f" (from {spec.scheduler_file})" if spec.scheduler_file else ""
+    security = spec.security()
+    if str(address).startswith("tls://") and not (security.tls_ca_file and security.tls_client_cert):
+        raise GradingError(
+            f"the Dask scheduler at {address}{origin} speaks TLS: give --tls-ca-file, --tls-cert and "
+            "--tls-key (or set Dask's distributed.comm.tls.ca-file, .client.cert and .client.key; see "
+            "docs/grading-cluster.md)")
+    if security.tls_ca_file:
+        try:  # the files, read now: a wrong path or key is named as such, not as a network error
+            security.get_connection_args("client")
+        except (OSError, ValueError) as exc:
+            raise GradingError(f"cannot load the TLS files (CA {security.tls_ca_file}, certificate "
+                               f"{security.tls_client_cert}, key {security.tls_client_key}): {exc}") from None
     try:
-        client = Client(address, timeout=CONNECT_SECONDS)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise GradingError(f"cannot reach the Dask scheduler at {address}"
-                           + (f" (from {spec.scheduler_file})" if spec.scheduler_file else "")
-                           + f": {exc}") from None
-    return client, None, f"the Dask cluster at {address}"
+        client = Client(address, timeout=CONNECT_SECONDS, security=security)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise GradingError(f"cannot reach the Dask scheduler at {address}{origin}: {exc}") from None
+    return client, None, address, f"the Dask cluster at {address}"
+
+
+def _lost(address: str, done: int, total: int) -> GradingError:
+    return GradingError(
+        f"lost the Dask scheduler at {address} (it stopped, or the network to it failed) with {done} of "
+        f"{total} submission(s) graded and journaled; no gradebook or grades.csv was written. Start the "
+        "scheduler and its workers again and rerun the same command: the run resumes where it stopped")
+
+
+def _count_workers(client, address: str, done: int, total: int) -> int:
+    """The scheduler's number of workers, asked with a time limit (a scheduler that is gone or
+    does not answer ends the run with :func:`_lost` instead of a wait without end)."""
+    if client.status != "running":  # the client lost the scheduler and is trying to reconnect
+        raise _lost(address, done, total)
+    try:
+        info = client.sync(client.scheduler.identity, n_workers=0, callback_timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError) as exc:
+        raise _lost(address, done, total) from exc
+    return int(info["n_workers"])
 
 
 def _result(future, assignment: str, student: str) -> tuple[dict, dict[str, bytes]]:
@@ -338,12 +397,19 @@ def _result(future, assignment: str, student: str) -> tuple[dict, dict[str, byte
 def grade_on_cluster(assignment: str, course_dir, spec: ClusterSpec, force: bool = False,
                      timeout: float = 600.0, progress_stream=sys.stderr,
                      run_info: dict | None = None) -> dict:
-    """Grade every submission of ``assignment`` on the Dask cluster ``spec``; return the journal."""
+    """Grade every submission of ``assignment`` on the Dask cluster ``spec``; return the journal.
+
+    Every call to the scheduler has a time limit: a scheduler that dies or stops answering ends
+    the run within about :data:`CONNECT_SECONDS` with a :class:`.driver.GradingError` naming it
+    (what was graded is journaled; a rerun resumes).
+    """
     from distributed import wait
 
     course_dir, students = check_class(assignment, course_dir)
-    client, cluster, where = _connect(spec)  # before anything is written
+    client, cluster, address, where = _connect(spec)  # before anything is written
     plugin_name = None
+    journal: dict = {}
+    lost = False
     try:
         try:
             client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
@@ -361,7 +427,11 @@ def grade_on_cluster(assignment: str, course_dir, spec: ClusterSpec, force: bool
         if todo:
             client.register_plugin(GradingPlugin(assignment, seed, plugin_name), name=plugin_name)
         version = nncourse_version()
-        n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+
+        def workers() -> int:
+            return _count_workers(client, address, len(journal), len(students))
+
+        n_workers = workers()
         print(f"grading {len(todo)} submission(s) on {where}, {n_workers} worker(s)",
               file=progress_stream, flush=True)
         bar = Progress(total=len(students), stream=progress_stream)
@@ -384,10 +454,17 @@ def grade_on_cluster(assignment: str, course_dir, spec: ClusterSpec, force: bool
                 wait(list(pending), timeout=5, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 pass
-            except Exception as exc:  # FuturesCancelledError: the scheduler dropped them (restarted?)
+            except Exception as exc:  # FuturesCancelledError: the scheduler is gone, or dropped them
+                if client.status != "running" or "scheduler-connection-lost" in str(exc):
+                    lost = True
+                    raise _lost(address, len(journal), len(students)) from None
                 raise GradingError(f"{where} cancelled the grading tasks ({exc}); rerun to resume") from None
             for f in [f for f in pending if f.status != "pending"]:
                 s = pending.pop(f)
+                if f.status == "cancelled":  # the connection was lost after wait() returned
+                    if client.status != "running":
+                        raise _lost(address, len(journal), len(students))
+                    raise GradingError(f"{where} cancelled the grading task of {s}; rerun to resume")
                 try:
                     entry, files = _result(f, assignment, s)
                 except WorkerVersionError as exc:
@@ -395,7 +472,11 @@ def grade_on_cluster(assignment: str, course_dir, spec: ClusterSpec, force: bool
                 graded_by.add(entry.pop("worker", None) or "?")
                 journal[s] = record(course_dir, assignment, s, entry, files)
                 bar.update(failed=bool(entry.get("problem")))
-            live = len(client.scheduler_info(n_workers=-1)["workers"])
+            try:
+                live = workers()
+            except GradingError:
+                lost = True
+                raise
             if live:
                 no_workers_since = None
             elif no_workers_since is None:
@@ -408,12 +489,30 @@ def grade_on_cluster(assignment: str, course_dir, spec: ClusterSpec, force: bool
             run_info.update(where=f"{where}, {len(graded_by) or n_workers} Dask worker(s)",
                             workers=len(graded_by) or n_workers)
         return {s: journal[s] for s in students if s in journal}
+    except GradingError:
+        lost = lost or client.status != "running"
+        raise
     finally:
-        try:
-            if plugin_name is not None:
-                client.unregister_worker_plugin(plugin_name)
-        except Exception:  # the plugin was never registered, or the cluster is gone
-            pass
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        _close(client, cluster, None if lost else plugin_name, lost)
+
+
+def _close(client, cluster, plugin_name: str | None, lost: bool) -> None:
+    """End the run on the cluster: remove the plugin (ending the grading processes), close the
+    client. With the scheduler ``lost`` there is nothing to remove (its workers close on their
+    own, and with them their grading processes) and the client's own complaints about the
+    reconnection it gives up are not shown: the run's error says what happened."""
+    import logging
+
+    if lost:
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+    try:
+        if plugin_name is not None:
+            client.unregister_worker_plugin(plugin_name)
+    except Exception:  # the plugin was never registered, or the cluster is gone
+        pass
+    try:
+        client.close(timeout=5 if lost else CONNECT_SECONDS)
+    except Exception:  # a client that lost its scheduler may not close cleanly; nothing is left open
+        pass
+    if cluster is not None:
+        cluster.close()

@@ -59,9 +59,9 @@ def grade(course_dir: Path, *where: str, timeout: float = 400) -> subprocess.Com
                            *where], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=timeout)
 
 
-def start_grade(course_dir: Path, *where: str) -> subprocess.Popen:
+def start_grade(course_dir: Path, *where: str, stderr=subprocess.DEVNULL) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "autograder", "grade", A, "--course-dir", str(course_dir),
-                             *where], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             *where], cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 def wait_for_entries(course_dir: Path, n: int, proc: subprocess.Popen, seconds: float = 240) -> int:
@@ -82,16 +82,24 @@ def _free_port() -> int:
 
 
 @contextmanager
-def dask_cluster(folder: Path, workers: int = 2, env: dict | None = None, cwd: Path = ROOT):
+def dask_cluster(folder: Path, workers: int = 2, env: dict | None = None, cwd: Path = ROOT,
+                 tls: dict | None = None):
     """A ``dask scheduler`` and ``workers`` ``dask worker`` processes on 127.0.0.1 (one thread
-    each, as docs/grading-cluster.md says), the workers started in ``cwd``; yields
-    ``(address, worker processes)``."""
+    each, as docs/grading-cluster.md says), the workers started in ``cwd``; with ``tls`` (PEM
+    paths: ``ca``, ``{scheduler,worker,client}_{cert,key}``) all of it speaks mutual TLS. Yields
+    ``(address, worker processes, scheduler process)``."""
     folder.mkdir(parents=True, exist_ok=True)
     sched_file = folder / "scheduler.json"
     logs = open(folder / "dask.log", "ab")
     dask = [sys.executable, "-m", "dask"]
+
+    def tls_args(role: str) -> list[str]:
+        return ["--tls-ca-file", tls["ca"], "--tls-cert", tls[f"{role}_cert"], "--tls-key", tls[f"{role}_key"]
+                ] if tls else []
+
     procs = [subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", str(_free_port()),
-                               "--no-dashboard", "--scheduler-file", str(sched_file)],
+                               "--no-dashboard", "--scheduler-file", str(sched_file),
+                               *(["--protocol", "tls"] if tls else []), *tls_args("scheduler")],
                               cwd=ROOT, env=ENV, stdout=logs, stderr=logs, start_new_session=True)]
     try:
         deadline = time.monotonic() + 60
@@ -101,19 +109,44 @@ def dask_cluster(folder: Path, workers: int = 2, env: dict | None = None, cwd: P
         for i in range(workers):
             procs.append(subprocess.Popen(
                 [*dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                 "--memory-limit", "0", "--name", f"w{i}", "--host", "127.0.0.1"],
+                 "--memory-limit", "0", "--name", f"w{i}", "--host", "127.0.0.1", *tls_args("worker")],
                 cwd=cwd, env=env or ENV, stdout=logs, stderr=logs, start_new_session=True))
-        from distributed import Client
+        from distributed import Client, Security
 
-        with Client(address, timeout=30) as client:
+        security = Security(tls_ca_file=tls["ca"], tls_client_cert=tls["client_cert"],
+                            tls_client_key=tls["client_key"], require_encryption=True) if tls else None
+        with Client(address, timeout=30, security=security) as client:
             client.wait_for_workers(workers, timeout=90)
-        yield address, procs[1:]
+        yield address, procs[1:], procs[0]
     finally:
         for p in reversed(procs):
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
             p.wait()
         logs.close()
+
+
+def grading_processes(workers: list[subprocess.Popen]) -> set[int]:
+    """The grading processes (``python -m autograder.grading.worker``) the ``workers`` started:
+    their parent is in one of the Dask workers' process groups."""
+    groups, found = {w.pid for w in workers}, set()
+    for d in Path("/proc").iterdir():
+        try:
+            if not d.name.isdigit() or b"autograder.grading.worker" not in (d / "cmdline").read_bytes():
+                continue
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if os.getpgid(ppid) in groups:
+                found.add(int(d.name))
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 # --- what is compared -------------------------------------------------------------------------------
@@ -219,7 +252,7 @@ def test_local_cluster_grades_like_local_jobs(classes):
 @pytest.mark.timeout(200)
 def test_scheduler_and_two_dask_workers_grade_like_local_jobs(classes, tmp_path):
     course = _copy(classes, "scheduler")
-    with dask_cluster(tmp_path / "dask") as (address, _):
+    with dask_cluster(tmp_path / "dask") as (address, _, _):
         out = grade(course, "--scheduler", address)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert f"graded on the Dask cluster at {address}, 2 Dask worker(s)" in out.stdout, out.stdout
@@ -230,7 +263,7 @@ def test_scheduler_and_two_dask_workers_grade_like_local_jobs(classes, tmp_path)
 def test_a_dask_worker_killed_mid_run_loses_nothing(classes, tmp_path):
     """SIGKILL one of the two Dask workers while both grade: its task runs again on the other."""
     course = _copy(classes, "worker_killed")
-    with dask_cluster(tmp_path / "dask") as (address, workers):
+    with dask_cluster(tmp_path / "dask") as (address, workers, _):
         proc = start_grade(course, "--scheduler", address)
         try:
             done = wait_for_entries(course, 2, proc)
@@ -248,7 +281,7 @@ def test_a_dask_worker_killed_mid_run_loses_nothing(classes, tmp_path):
 def test_a_client_killed_and_rerun_grades_everyone_once(classes, tmp_path):
     course = _copy(classes, "client_killed")
     state = course / "reports" / ".state" / A
-    with dask_cluster(tmp_path / "dask") as (address, _):
+    with dask_cluster(tmp_path / "dask") as (address, _, _):
         proc = start_grade(course, "--scheduler", address)
         wait_for_entries(course, 2, proc)
         proc.send_signal(signal.SIGKILL)
@@ -257,6 +290,59 @@ def test_a_client_killed_and_rerun_grades_everyone_once(classes, tmp_path):
         assert 0 < len(before) < len(STUDENTS), f"the kill landed at {len(before)} journal entries"
         out = grade(course, "--scheduler", address)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    after = {p.name: p.read_bytes() for p in state.glob("*.json")}
+    assert {n: after[n] for n in before} == before, "the rerun graded again a student already journaled"
+    assert sorted(after) == sorted(f"{s}.json" for s in STUDENTS)
+    assert_same_results(course, classes[2])
+
+
+@pytest.mark.timeout(240)
+def test_a_scheduler_killed_mid_run_ends_the_client_and_a_rerun_on_a_new_one_resumes(classes, tmp_path):
+    """SIGKILL the scheduler while both workers grade: the client stops within seconds with an
+    error naming the scheduler and saying how to resume, writes no gradebook or grades.csv, has
+    journaled exactly what its progress bar counted; the workers and their grading processes end;
+    a rerun on a new scheduler and new workers grades the rest, each student once."""
+    course = _copy(classes, "scheduler_killed")
+    state = course / "reports" / ".state" / A
+    err_path = tmp_path / "client.err"
+    with dask_cluster(tmp_path / "dask") as (address, workers, scheduler), open(err_path, "w") as err:
+        proc = start_grade(course, "--scheduler", address, stderr=err)
+        try:
+            done = wait_for_entries(course, 2, proc)
+            assert done < len(STUDENTS) - 2, f"the kill came too late ({done} graded)"
+            graders = grading_processes(workers)
+            assert graders, "no grading process found on the Dask workers"
+            killed = time.monotonic()
+            os.killpg(scheduler.pid, signal.SIGKILL)
+            rc = proc.wait(timeout=90)
+            took = time.monotonic() - killed
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        deadline = time.monotonic() + 60  # what the dead cluster left running on its machines
+        while time.monotonic() < deadline and (any(alive(p) for p in graders)
+                                               or any(w.poll() is None for w in workers)):
+            time.sleep(0.2)
+        assert not [p for p in graders if alive(p)], "grading processes outlived their Dask workers"
+        assert all(w.poll() is not None for w in workers), "a Dask worker outlived its scheduler"
+    err = err_path.read_text()
+    assert rc == 2, err[-3000:]
+    assert took < 15, f"the client took {took:.0f} s to notice its scheduler was gone"
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"error: lost the Dask scheduler at {address} "), err[-3000:]
+    assert "rerun the same command: the run resumes where it stopped" in last, last
+    assert "Traceback" not in err, err[-3000:]  # the error alone, no complaints of distributed's
+    before = {p.name: p.read_bytes() for p in state.glob("*.json")}
+    counted = int(re.findall(r"(\d+)/\d+ graded", err)[-1])  # what the progress bar showed
+    assert len(before) == counted and 0 < counted < len(STUDENTS), (sorted(before), counted)
+    assert f"with {counted} of {len(STUDENTS)} submission(s) graded and journaled" in last, last
+    assert not (course / "gradebook.db").exists() and not (course / "reports" / "grades.csv").exists()
+    assert not [p for p in course.rglob("*") if ".tmp" in p.name], "a half-written file was left"
+    with dask_cluster(tmp_path / "dask2") as (address2, _, _):
+        out = grade(course, "--scheduler", address2)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert f"grading {len(STUDENTS) - counted} submission(s) on the Dask cluster at {address2}" in out.stderr
     after = {p.name: p.read_bytes() for p in state.glob("*.json")}
     assert {n: after[n] for n in before} == before, "the rerun graded again a student already journaled"
     assert sorted(after) == sorted(f"{s}.json" for s in STUDENTS)
@@ -292,7 +378,7 @@ def test_a_worker_with_another_nncourse_is_refused_naming_both_versions(classes,
     env = {**ENV, "PYTHONPATH": str(other)}
     course = _copy(classes, "other_version")
     # `python -m dask` puts its folder first on sys.path, then PYTHONPATH: the worker imports the copy
-    with dask_cluster(tmp_path / "dask", workers=1, env=env, cwd=other) as (address, _):
+    with dask_cluster(tmp_path / "dask", workers=1, env=env, cwd=other) as (address, _, _):
         out = grade(course, "--scheduler", address)
     assert out.returncode != 0
     theirs = re.search(r"runs nncourse (\S+) but the grading client runs nncourse (\S+):", out.stderr)
