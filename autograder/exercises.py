@@ -94,6 +94,8 @@ _ALL = [
         "backward pass through an activation", vectorised=True),
     _ex("mlp_loss_and_grads", "06_backprop", nnlib.mlp_loss_and_grads, 4,
         "whole-MLP backward pass", vectorised=True),
+    _ex("exp_backward", "06_backprop", nnlib.exp_backward, 2,
+        "backward step of an exp node in reverse-mode autodiff", vectorised=True),
     _ex("numerical_gradient", "06_backprop", nnlib.numerical_gradient, 2,
         "central-difference gradient"),
     _ex("relative_error", "06_backprop", nnlib.relative_error, 1, "relative error of two arrays"),

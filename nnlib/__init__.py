@@ -38,6 +38,7 @@ from .activations import (
     tanh_prime,
 )
 from .approx import bump_forward, bump_network, fit_bumps, xor_network, xor_relu_weights
+from .autodiff import exp_backward
 from .counting import (
     BYTES_PER_PARAMETER,
     FAMOUS_NETWORKS,
@@ -113,6 +114,7 @@ __all__ = [
     "count_parameters",
     "dense_backward",
     "dense_forward",
+    "exp_backward",
     "fit_bumps",
     "get_activation",
     "hinge",

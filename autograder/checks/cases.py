@@ -18,8 +18,9 @@ import zlib
 import numpy as np
 
 from ..exercises import EXERCISES, get_exercise
-from . import cases_backprop, cases_networks, cases_neurons, cases_softmax_sgd
+from . import cases_autodiff, cases_backprop, cases_networks, cases_neurons, cases_softmax_sgd
 from .case_tools import TIMING_N, TIMING_N_MLP
+from .mistakes import MISTAKES
 from .wire import Case, FnSpec, RngSpec, cases_from_wire, cases_to_wire, resolve
 
 __all__ = [
@@ -45,8 +46,12 @@ GENERATORS = {
     **cases_neurons.GENERATORS,
     **cases_networks.GENERATORS,
     **cases_backprop.GENERATORS,
+    **cases_autodiff.GENERATORS,
     **cases_softmax_sgd.GENERATORS,
 }
+
+# The autodiff exercise keeps its known mistakes beside its cases (one module for the exercise).
+MISTAKES.update(cases_autodiff.MISTAKES)
 
 
 def arg_names(name: str) -> tuple:

@@ -120,6 +120,12 @@ def _softmax_cross_entropy(Z, y):
     return loss(np.asarray(Z, dtype=np.float64)), central_differences(loss, Z)
 
 
+def _exp_backward(x, x_grad, out_grad):
+    """x_grad plus out_grad times d exp / dx by central differences (not exp(x) itself)."""
+    x = np.asarray(x, dtype=np.float64)
+    return x_grad + out_grad * (np.exp(x + H) - np.exp(x - H)) / (2 * H)
+
+
 _ORACLES = {
     "sigmoid_prime": _derivative("sigmoid"),
     "tanh_prime": _derivative("tanh"),
@@ -128,6 +134,7 @@ _ORACLES = {
     "dense_backward": _dense_backward,
     "activation_backward": _activation_backward,
     "mlp_loss_and_grads": _mlp_loss_and_grads,
+    "exp_backward": _exp_backward,
     "softmax_cross_entropy": _softmax_cross_entropy,
 }
 

@@ -96,6 +96,7 @@ LAYOUTS = {
                                                  "grads", "layer"))),
     "numerical_gradient": Leaf("grad"),
     "relative_error": Leaf("the relative error"),
+    "exp_backward": Leaf("the new x_grad"),
     "softmax": Leaf("softmax(Z)"),
     "log_softmax": Leaf("log_softmax(Z)"),
     "softmax_cross_entropy": _T("loss", "dZ"),

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import _student_mistakes_autodiff  # noqa: F401  (its wrong and right answers join M and RIGHT)
 import pytest
 from _student_mistakes import RIGHT, M
 
@@ -19,7 +20,7 @@ from autograder.checks import check
 from autograder.exercises import EXERCISES
 
 SNAPSHOT = Path(__file__).with_name("student_messages.snapshot.txt")
-HIDDEN_SEEDS = range(8)  # with the visible seed: 1,494 cases over the 26 exercises
+HIDDEN_SEEDS = range(8)  # with the visible seed: 1,557 cases over the 27 exercises
 
 
 def _verdicts():
