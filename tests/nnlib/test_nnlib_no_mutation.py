@@ -165,6 +165,7 @@ CALLS = {
         "step", "step_prime", "sigmoid", "sigmoid_prime", "tanh", "tanh_prime", "relu", "relu_prime",
         "leaky_relu", "leaky_relu_prime", "identity", "identity_prime", "softmax", "log_softmax")},
     "activation_forward": lambda a: nnlib.activation_forward(a["Z"], "relu"),
+    "exp_backward": lambda a: nnlib.exp_backward(a["Z"], a["Z"][::-1], a["Z"]),
     "activation_backward": _activation_backward,
     "squared_error": lambda a: nnlib.squared_error(a["Z"], a["Z"][::-1]),
     "binary_cross_entropy": lambda a: nnlib.binary_cross_entropy(a["P"], a["y01"]),
