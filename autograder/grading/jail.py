@@ -64,7 +64,9 @@ SECCOMP_MODE_FILTER = 2
 BASE_UID = 61000  # uids 61000.. are used for worker slots; nothing else on the machine owns them
 
 #: The host's world-writable folders, each replaced by a private tmpfs in the jail (size in MiB).
-#: ``/run`` too: its Unix sockets (a database's, D-Bus) are reachable without any network.
+#: ``/run`` too: its Unix sockets (a database's, D-Bus) are reachable without any network. A
+#: tmpfs lives in RAM and RLIMIT_AS does not count it: these sizes bound what a jailed process can
+#: keep there (81 MiB in all), and everything goes when its mount namespace does.
 PRIVATE_TMP = {"/tmp": 64, "/var/tmp": 8, "/dev/shm": 8, "/run": 1}
 #: The jailed process's HOME, inside its private /tmp.
 PRIVATE_HOME = "/tmp/home"
@@ -338,6 +340,10 @@ DENIED_SYSCALLS = {
     "delete_module": 176, "personality": 135, "userfaultfd": 323, "open_by_handle_at": 304,
     "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
     "swapon": 167, "swapoff": 168, "reboot": 169, "acct": 163,
+    # memory that RLIMIT_AS does not count (a memfd's or a SysV segment's pages stay after munmap
+    # or shmdt; 256 descriptors of 16 MiB memfds are 4 GiB): refused, so what a jailed process
+    # holds outside its address space is its private tmpfs folders, bounded by PRIVATE_TMP
+    "memfd_create": 319, "memfd_secret": 447, "shmget": 29, "shmat": 30, "msgget": 68,
 }
 _NR_CLONE, _NR_CLONE3 = 56, 435
 #: clone() flags that create namespaces: refused (unshare's twin); clone3 answers ENOSYS, so that

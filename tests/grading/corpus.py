@@ -245,6 +245,40 @@ try:
 except OSError:
     pass
 ''',
+    # RAM that RLIMIT_AS does not count: 1 GiB of files in /tmp and in /dev/shm (tmpfs), 1 GiB of
+    # memfd files; more than 256 MiB held means the machine's memory is the submission's to eat
+    "ram_fill": '''_held, _chunk, _made = 0, b"x" * 2**20, []
+for _d in ("/tmp", "/dev/shm"):
+    for _i in range(64):
+        _p = os.path.join(_d, f"nncourse-fill{_i}")
+        _made.append(_p)
+        try:
+            with open(_p, "wb") as _f:
+                for _ in range(16):
+                    _f.write(_chunk)
+                    _f.flush()
+                    _held += len(_chunk)
+        except OSError:
+            break
+_fds = []
+try:
+    for _i in range(64):
+        _fds.append(os.memfd_create("fill"))
+        for _ in range(16):
+            os.write(_fds[-1], _chunk)
+            _held += len(_chunk)
+except (OSError, AttributeError):
+    pass
+if _held > 256 * 2**20:
+    _escaped.append(f"held {_held >> 20} MiB outside the memory limit")
+for _p in _made:  # the probe itself must still run: free the room again
+    try:
+        os.unlink(_p)
+    except OSError:
+        pass
+for _fd in _fds:
+    os.close(_fd)
+''',
     # namespaces and mounts: new user namespace, mount, unshare
     "namespaces": '''_libc = ctypes.CDLL(None, use_errno=True)
 if _libc.unshare(0x10000000) == 0:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 import time
 
 import pytest
@@ -29,6 +30,12 @@ def _listing() -> dict[str, set]:
     return {d: set(os.listdir(d)) for d in SHARED if os.path.isdir(d)}
 
 
+def _shmem() -> int:
+    """The host's shared memory (tmpfs files, memfds, SysV segments), bytes."""
+    with open("/proc/meminfo") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("Shmem:"))
+
+
 @pytest.fixture(scope="module")
 def isolated_class(tmp_path_factory):
     course_dir = tmp_path_factory.mktemp("isolation")
@@ -41,8 +48,23 @@ def isolated_class(tmp_path_factory):
     shadow = os.stat("/etc/shadow") if os.path.exists("/etc/shadow") else None
     _seed(course_dir)
     before, t0 = _listing(), time.monotonic()
-    run_grade(course_dir, jobs=2)
+    shmem = {"before": _shmem(), "peak": _shmem()}
+    grading = threading.Event()
+
+    def sample() -> None:  # the host's shared memory, every 50 ms while the class is graded
+        while not grading.wait(0.05):
+            shmem["peak"] = max(shmem["peak"], _shmem())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        run_grade(course_dir, jobs=2)
+    finally:
+        grading.set()
+        sampler.join()
     seconds, after = time.monotonic() - t0, _listing()
+    time.sleep(0.5)
+    shmem["after"] = _shmem()
     try:
         conn, peer = listener.accept()
         conn.close()
@@ -52,7 +74,7 @@ def isolated_class(tmp_path_factory):
     listener.close()
     yield {"dir": course_dir, "expected": expected, "reasons": reasons, "honest": honest,
            "shadow": shadow, "before": before, "after": after, "connected": connected,
-           "seconds": seconds}
+           "seconds": seconds, "shmem": shmem}
 
 
 @pytest.mark.timeout(900)
@@ -124,3 +146,16 @@ def test_the_hosts_tmp_has_no_new_entries_from_grading(isolated_class):
     assert not new, f"grading left these in the host's shared folders: {new}"
     for d in SHARED:
         assert not os.path.lexists(os.path.join(d, PLANTED))
+
+
+def test_the_hosts_memory_is_not_the_submissions_to_eat(isolated_class):
+    """iso_ram_fill tried to keep 3 GiB in RAM outside its address-space limit (files in /tmp and
+    /dev/shm, memfds), in nbgrader's kernel and in the re-check; at most two of each run at once,
+    and each may hold its private tmpfs folders (81 MiB) only, freed when it ends."""
+    from autograder.grading.jail import PRIVATE_TMP
+
+    m, MiB = isolated_class["shmem"], 1024**2
+    peak, after = (m["peak"] - m["before"]) / MiB, (m["after"] - m["before"]) / MiB
+    print(f"host Shmem: {m['before'] / MiB:.0f} MiB before, peak {peak:+.0f} MiB, after {after:+.0f} MiB")
+    assert peak < 4 * sum(PRIVATE_TMP.values()) + 64, f"the host's shared memory grew by {peak:.0f} MiB"
+    assert after < 64, f"{after:.0f} MiB of shared memory outlived the grading run"

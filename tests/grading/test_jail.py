@@ -268,3 +268,133 @@ def test_the_kernel_talks_over_unix_sockets_in_its_workers_folder_and_long_paths
     assert kernel_manager_config(tmp_path) == {"transport": "ipc", "ip": str(tmp_path / "ipc" / "kernel")}
     with pytest.raises(RuntimeError, match="too long for a Unix socket"):
         kernel_manager_config(tmp_path / ("x" * 100))
+
+
+# --- memory outside the address-space limit -------------------------------------------------------
+
+MiB = 1024**2
+
+#: What a jailed process tries to keep in RAM beyond its RLIMIT_AS, per kind: files in its private
+#: /tmp and /dev/shm (tmpfs), memfd files, SysV shared memory segments (kept after shmdt).
+FILL_ATTEMPT = 1024 * MiB
+
+
+def _meminfo(field: str) -> int:
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def _fill_files(folder: str, total: int) -> int:
+    """Write up to ``total`` bytes into ``folder`` in files of 16 MiB; bytes accepted."""
+    chunk, written = b"x" * MiB, 0
+    try:
+        for i in range(total // (16 * MiB)):
+            with open(os.path.join(folder, f"fill{i}"), "wb") as f:
+                for _ in range(16):
+                    f.write(chunk)
+                    f.flush()
+                    written += len(chunk)
+    except OSError:  # the folder is full (ENOSPC) or a file at its size limit (EFBIG)
+        pass
+    return written
+
+
+def _fill_memfd(total: int) -> int:
+    written, fds = 0, []
+    chunk = b"x" * MiB
+    while written < total:
+        try:
+            fd = os.memfd_create("fill")
+        except OSError:
+            break
+        fds.append(fd)
+        try:
+            for _ in range(16):
+                os.write(fd, chunk)
+                written += len(chunk)
+        except OSError:
+            break
+    return written
+
+
+def _fill_sysv_shm(total: int) -> int:
+    """Create segments of 64 MiB, touch every page through shmat, detach: the pages stay."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    libc.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int]
+    libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+    libc.shmdt.argtypes = [ctypes.c_void_p]
+    size, written = 64 * MiB, 0
+    while written < total:
+        shmid = libc.shmget(0, size, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+        if shmid < 0:
+            break
+        addr = libc.shmat(shmid, None, 0)
+        if addr in (None, ctypes.c_void_p(-1).value):
+            break
+        ctypes.memset(addr, 1, size)
+        libc.shmdt(ctypes.c_void_p(addr))
+        written += size
+    return written
+
+
+@as_root
+@pytest.mark.timeout(120)
+def test_memory_a_jailed_process_holds_outside_its_address_space_limit_is_bounded(tmp_path):
+    """tmpfs files, memfd files and SysV segments are not counted by RLIMIT_AS: each private tmpfs
+    has a size (jail.PRIVATE_TMP), memfd_create and SysV shared memory are refused by the filter.
+    The host's shared memory (``Shmem`` in /proc/meminfo) is measured while the jailed process
+    holds what it could get and after it ended."""
+    ready, done = tmp_path / "ready", tmp_path / "done"
+    limits = jail.Limits()
+
+    def child():
+        os.chdir(tmp_path)
+        jail.enter_jail(uid=UID, writable=["."])
+        got = {"/tmp": _fill_files("/tmp", FILL_ATTEMPT), "/dev/shm": _fill_files("/dev/shm", FILL_ATTEMPT),
+               "memfd": _fill_memfd(FILL_ATTEMPT), "sysv_shm": _fill_sysv_shm(FILL_ATTEMPT)}
+        with open(ready, "w") as f:
+            json.dump(got, f)
+        deadline = time.monotonic() + 60
+        while not done.exists() and time.monotonic() < deadline:  # hold it all while measured
+            time.sleep(0.05)
+        return got
+
+    before = _meminfo("Shmem")
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            child()
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            code = 3
+        os._exit(code)
+    try:
+        deadline = time.monotonic() + 90
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)
+        held = _meminfo("Shmem") - before
+        got = json.loads(ready.read_text())
+    finally:
+        done.touch()
+        _pid, status = os.waitpid(pid, 0)
+        jail.kill_uid(UID)
+    time.sleep(0.5)
+    after = _meminfo("Shmem") - before
+    print(f"accepted (MiB): { {k: v // MiB for k, v in got.items()} }; host Shmem while held "
+          f"{held / MiB:+.0f} MiB, after {after / MiB:+.0f} MiB")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert got["/tmp"] <= jail.PRIVATE_TMP["/tmp"] * MiB, got
+    assert got["/dev/shm"] <= jail.PRIVATE_TMP["/dev/shm"] * MiB, got
+    assert got["memfd"] == 0 and got["sysv_shm"] == 0, got
+    bound = sum(jail.PRIVATE_TMP.values()) * MiB
+    assert held < bound + 32 * MiB, f"the host's shared memory grew by {held / MiB:.0f} MiB"
+    assert after < 32 * MiB, f"{after / MiB:.0f} MiB of shared memory outlived the jailed process"
+    assert limits.file_bytes <= 16 * MiB  # the 16 MiB files of _fill_files: one file, one limit
