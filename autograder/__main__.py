@@ -31,6 +31,7 @@ def _cmd_release(args) -> int:
 
 
 def _cmd_grade(args) -> int:
+    from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
     from .grading.class_report import summary_table, write_class_report
@@ -64,9 +65,13 @@ def _cmd_grade(args) -> int:
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    write_gradebook(course_dir, args.assignment)
-    csv_path = write_grades_csv(course_dir, journal, args.assignment)
-    report = write_class_report(course_dir, journal, args.assignment)
+    # nbgrader's gradebook is written by a process of its own (2-3 s, most of it importing
+    # nbgrader); the CSV and the class report are written meanwhile.
+    with ThreadPoolExecutor(1) as pool:
+        gradebook = pool.submit(write_gradebook, course_dir, args.assignment)
+        csv_path = write_grades_csv(course_dir, journal, args.assignment)
+        report = write_class_report(course_dir, journal, args.assignment)
+        gradebook.result()
     print(summary_table(journal, args.assignment))
     if run_info.get("where"):
         print(f"graded on {run_info['where']}")
