@@ -96,6 +96,12 @@ def _numerical_gradient(rng, hidden):
            ("f at x of shape (2, 3)", (_cubic(rng, 6), normal(rng, (2, 3))), ()),
            ("f at x of shape (1,)", (_cubic(rng, 1), normal(rng, 1)), ()),
            ("f at x of shape (4,), h = 1e-4", (_cubic(rng, 4), normal(rng, 4), 1e-4), ())]
+    # f ignores its argument and reads the caller's x, as a loss reads a model's weights: steps
+    # made on a copy of x never reach it
+    A = rng.standard_normal((6, 6))
+    out.append(("f reads the caller's x (a model's weights), not its argument: x (2, 3) changed in "
+                "place", (FnSpec("cubic_of_caller_x", {"A": A, "c": rng.standard_normal(6)}),
+                          normal(rng, (2, 3))), ()))
     return out
 
 

@@ -62,7 +62,10 @@ def _count_parameters(rng, hidden):
     out = [("the lecture's 3-4-2 network", ([3, 4, 2],), ()),
            ("the lecture's 3-4-3-2 network", ([3, 4, 3, 2],), ()),
            ("MNIST 784-200-200-10", ([784, 200, 200, 10],), ()),
-           ("3-4-2 without biases", ([3, 4, 2], False), ())]
+           ("3-4-2 without biases", ([3, 4, 2], False), ()),
+           # 1.2e19 parameters: past 2**63, where NumPy's int64 wraps around (Python ints do not)
+           ("a count past 2**63 (4e9-3e9-2): Python ints, not NumPy's int64",
+            ([4_000_000_000, 3_000_000_000, 2],), ())]
     for _ in range(4):
         sizes = [int(s) for s in rng.integers(1, 60, size=int(rng.integers(2, 6)))]
         out.append((f"random: {len(sizes)} layer sizes", (sizes,), ()))

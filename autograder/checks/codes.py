@@ -42,6 +42,12 @@ JUDGE_MEANINGS = {
     "update_condition": "an update made where the rule makes none (outside the margin)",
     "option_ignored": "an option argument (bias=False) has no effect",
     "forward_difference": "a one-sided difference (f(x + h) - f(x)) / h instead of the central one",
+    "perturbs_copy": "a numerical gradient taken on a copy of x: a function that reads the caller's x "
+                     "(a model's weights) never sees the steps, and the gradient is 0",
+    "wrong_onehot": "the one-hot targets are built wrongly (whole columns set, classes counted from 1, "
+                    "too few classes, transposed)",
+    "broadcast_column": "a column (n, 1) met a vector (n,): NumPy broadcast them into an (n, n) "
+                        "table",
     "missing_normalisation": "||a - b|| without the division by ||a|| + ||b||",
     "wrong_constant": "a constant of the formula differs from the course's (the leaky slope 0.1)",
     "missing_activation_derivative": "a backward pass without the factor g'(z)",
@@ -53,7 +59,8 @@ JUDGE_MEANINGS = {
     "missing_error": "an input the statement calls invalid (an unknown name) did not raise the "
                      "promised error",
     "wrong_dtype": "the dtype is not the promised one: float32 in, float64 out; bool or int where "
-                   "floats are asked for; floats where integers are",
+                   "floats are asked for; floats where integers are; NumPy's int64 (which wraps "
+                   "around past 2**63) where Python ints are",
     "too_slow": "> 20x slower than the vectorised reference and > 10 ms (best of 5)",
 }
 

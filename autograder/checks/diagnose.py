@@ -105,7 +105,7 @@ def _starts(name, case):
 
 # --- the three stages of the catalogue ---------------------------------------------------------
 
-def _call_finding(name: str, outcome: Outcome) -> Finding | None:
+def _call_finding(name: str, outcome: Outcome, case: Case | None = None) -> Finding | None:
     """What went wrong with the call itself, before any value is compared (or None)."""
     if outcome.not_implemented:
         if outcome.returned == "None":
@@ -124,7 +124,7 @@ def _call_finding(name: str, outcome: Outcome) -> Finding | None:
         message = str(e.get("message", "")).strip()
         return Finding("exception", f"{name} raised {e.get('type')}" + (f": {message}" if message
                                                                        else ""), lines,
-                       hint=exception_hint(e, name))
+                       hint=exception_hint(e, name, case))
     if outcome.problem:
         problem = outcome.problem
         return Finding("wrong_type", f"{name} {problem[3:]}" if problem.startswith("it ")
@@ -261,7 +261,7 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
     want = expected_error(case)
     if want:
         return _raises_finding(name, case, want, outcome), None
-    f = _call_finding(name, outcome)
+    f = _call_finding(name, outcome, case)
     if f:
         return f, None
     kind = get_exercise(name).kind

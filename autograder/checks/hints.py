@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .shape_hints import column_vector_note, shape_hint
+
 __all__ = ["BATCH_HINTS", "FORMULAS", "NO_BATCH", "SCALE_HINTS", "STABILITY_HINTS",
            "TRANSPOSE_HINTS", "exception_hint"]
 
@@ -66,12 +68,20 @@ STABILITY_HINTS = {
 }
 
 
-def exception_hint(e: dict, name: str = "") -> str:
+def exception_hint(e: dict, name: str = "", case=None) -> str:
     """A hint for an exception raised by student code (``e`` as from runner.error_info) in the
-    exercise ``name``: only that exercise's formula, never another's."""
+    exercise ``name``: only that exercise's formula, never another's. With the ``case``, a NumPy
+    shape error is explained in the exercise's names (:func:`.shape_hints.shape_hint`) when that
+    can be done with certainty."""
     msg = e.get("message", "")
     if e.get("type") == "ValueError" and ("matmul" in msg or "broadcast" in msg or "shape" in msg):
+        specific = shape_hint(e, name, case)
+        if specific:
+            return specific
         formula = FORMULAS.get(name)
+        note = column_vector_note(msg)
+        if note:
+            return note + (f"; the formula: {formula}" if formula else "")
         return (f"compare the shapes of the inputs above with the formula: {formula}" if formula
                 else "compare the shapes of the inputs above with the statement's formula")
     if e.get("type") == "NameError":

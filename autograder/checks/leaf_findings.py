@@ -13,12 +13,16 @@ from .compare import allclose, batch_size, close, low_precision, value_lines
 from .hints import BATCH_HINTS, NO_BATCH, SCALE_HINTS, STABILITY_HINTS, TRANSPOSE_HINTS
 from .messages import Finding, index_text, num
 from .output_tree import at
+from .recognisers import shape_mistake
 
 __all__ = ["comparable", "compare_leaf", "shape_finding"]
 
 
 def shape_finding(name, label, E, G, low, case):
     """The Finding for a leaf ``G`` whose shape differs from the expected ``E``."""
+    f = shape_mistake(name, label, E, G, low, case)  # a broadcast that explains the shape
+    if f:
+        return f
     N = batch_size(case) if name not in NO_BATCH else None
     if E.ndim == 2 and G.shape == E.shape[::-1]:
         if allclose(E, G.T, low):

@@ -103,6 +103,11 @@ def _forward_difference(f, x, h):
     return grad
 
 
+def _f_reads_its_argument(case) -> bool:
+    """These mistakes work on a copy of x: they say nothing where f reads the caller's x."""
+    return getattr(case.args[0], "kind", "") != "cubic_of_caller_x"
+
+
 def _sgd_epoch(params, loss_and_grads, X, y, lr, batch_size, rng, drop_last=False):
     """sgd_epoch with any signed ``lr``, shuffled with ``rng`` (or not at all when it is None),
     optionally without the last partial batch."""
@@ -287,10 +292,11 @@ BACKPROP_MISTAKES: dict[str, list[Mistake]] = {
     "numerical_gradient": [
         Mistake("forward_difference", "{leaf} looks like a forward difference (f(x + h) - f(x)) / h",
                 lambda f, x, h=1e-5: _forward_difference(f, x, h),
-                hint="use the central difference (f(x + h e_i) - f(x - h e_i)) / (2 h)"),
+                hint="use the central difference (f(x + h e_i) - f(x - h e_i)) / (2 h)",
+                applies=_f_reads_its_argument),
         Mistake("wrong_scale", "{leaf} is twice the expected value: divide by 2 h, not h",
                 lambda f, x, h=1e-5: 2 * nnlib.numerical_gradient(f, x.copy(), h),
-                hint="(f(x + h e_i) - f(x - h e_i)) / (2 h)"),
+                hint="(f(x + h e_i) - f(x - h e_i)) / (2 h)", applies=_f_reads_its_argument),
     ],
     "relative_error": [
         Mistake("missing_normalisation", "{leaf} looks like ||a - b|| without the division by ||a|| + ||b||",

@@ -81,6 +81,7 @@ PROMISES: dict[str, list[tuple[str, str]]] = {
         ("weights and biases of the lecture's network, as Python ints", "the lecture's 3-4-2 network"),
         ("bias=False counts weights only", "without biases"),
         ("large networks", "MNIST"),
+        ("Python ints, which never overflow (NumPy's int64 wraps past 2**63)", "a count past 2**63"),
     ],
     "xor_weights": [("relu(X @ W.T + c) @ w is exactly [0, 1, 1, 0]", "the four XOR points")],
     "train_xor": [("trains with the given rng and predicts XOR", "rng = default_rng")],
@@ -125,6 +126,8 @@ PROMISES: dict[str, list[tuple[str, str]]] = {
         ("central differences for x of shape (d,)", "at x of shape (3,)"),
         ("any shape of x", "(2, 3)"),
         ("the step h is an argument", "h = 1e-4"),
+        ("x is perturbed in place and restored, so f may read x through another name",
+         "f reads the caller's x"),
     ],
     "relative_error": [
         ("0 for identical arrays", "identical arrays"),

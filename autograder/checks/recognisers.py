@@ -7,7 +7,18 @@ everywhere:
 - the reference on a perturbed input: the biases set to zero (``b``, or every ``b`` of
   ``params``, in a forward pass), the upstream gradient ``dA`` set to ones;
 - the activation's table entries: for every ``<activation>_prime`` the activation itself, its
-  derivative taken at ``g(z)``, and the other convention at the kink ``z = 0``.
+  derivative taken at ``g(z)``, and the other convention at the kink ``z = 0``;
+- one-hot targets built wrongly, wherever integer labels meet a softmax (``softmax_cross_entropy``,
+  ``mlp_loss_and_grads`` with ``output="softmax"``): whole columns set (``Y[:, y] = 1``), classes
+  counted from 1 (``np.eye(K)[y - 1]``), a one-hot of ``y.max() + 1`` classes that broadcasts,
+  the transposed one-hot; each with the loss taken right or from that same one-hot (``wrong_onehot``);
+- a count computed in NumPy's int64, which wraps around past 2**63, where the statement asks for
+  Python ints (``wrong_dtype``);
+- a gradient estimated on a copy of ``x`` where ``f`` reads the caller's ``x`` (``perturbs_copy``).
+
+:func:`shape_mistake` names an output of the wrong shape the same way everywhere: a column
+``(n, 1)`` broadcast against a vector ``(n,)`` into an ``(n, n)`` table whose diagonal is the expected
+vector (``broadcast_column``).
 
 Transforms of the reference *output* (negated, transposed, N times, a constant multiple, an update
 not made, outputs in another order, a batch dropped) need no reference call: they are in
@@ -24,9 +35,11 @@ import numpy as np
 import nnlib
 
 from ..exercises import get_exercise
+from .compare import allclose
+from .messages import Finding
 from .mistakes import Mistake
 
-__all__ = ["general_mistakes"]
+__all__ = ["general_mistakes", "shape_mistake"]
 
 #: forward passes whose bias arguments are biases of the prediction (not a starting value)
 _FORWARD = ("perceptron_predict", "neuron_forward", "dense_forward", "mlp_forward", "bump_forward")
@@ -64,6 +77,101 @@ def _derivative_mistakes(name):
     return out
 
 
+# --- one-hot targets -----------------------------------------------------------------------
+
+def _columns(y, K):
+    T = np.zeros((len(y), K))
+    T[:, y] = 1
+    return T
+
+
+#: (how the one-hot was built, as a student writes it; the wrong targets (N, K') from y and K)
+_ONEHOTS = (
+    ("Y[:, y] = 1, which sets whole columns (every row gets a 1 in every class that occurs in y); "
+     "the one-hot needs Y[np.arange(N), y] = 1", _columns),
+    ("the classes counted from 1 (np.eye(K)[y - 1]); the course's classes are 0..K-1, so "
+     "onehot(y) is np.eye(K)[y]", lambda y, K: np.eye(K)[y - 1]),
+    ("a one-hot of y.max() + 1 classes, fewer than K; onehot(y) needs all K = Z.shape[1] columns",
+     lambda y, K: np.eye(int(y.max()) + 1)[y]),
+    ("the one-hot transposed (np.eye(K)[:, y], one column per example); onehot(y) has one row per "
+     "example: np.eye(K)[y]", lambda y, K: np.eye(K)[:, y]),
+)
+
+
+def _targets(build, y, Z):
+    T = np.asarray(build(np.asarray(y), Z.shape[1]), dtype=np.float64)
+    if T.shape == Z.shape and np.array_equal(T, np.eye(Z.shape[1])[np.asarray(y)]):
+        raise ValueError("this one-hot is right on this case")
+    return np.broadcast_to(T, Z.shape)   # ValueError where NumPy would raise for the student too
+
+
+def _loss(Z, y, T, from_targets):
+    logp = nnlib.log_softmax(np.asarray(Z, dtype=np.float64))
+    if from_targets:
+        return float(-(T * logp).sum() / len(Z))
+    return float(-logp[np.arange(len(Z)), np.asarray(y)].mean())
+
+
+def _sce_with(build, from_targets):
+    def fn(Z, y):
+        T = _targets(build, y, Z)
+        return _loss(Z, y, T, from_targets), ((nnlib.softmax(Z) - T) / len(Z)).astype(Z.dtype)
+    return fn
+
+
+def _mlp_with(build, from_targets):
+    def fn(X, y, params, activation, output):
+        _, g_prime = nnlib.get_activation(activation)
+        _, caches = nnlib.mlp_forward(X, params, activation, "identity")
+        Z = caches[-1][1]
+        T = _targets(build, y, Z)
+        delta = (nnlib.softmax(Z) - T) / len(X)
+        grads = [None] * len(params)
+        for i in range(len(params) - 1, -1, -1):
+            grads[i] = (delta.T @ caches[i][0], delta.sum(axis=0))
+            if i > 0:
+                delta = (delta @ params[i][0]) * g_prime(caches[i - 1][1])
+        return _loss(Z, y, T, from_targets), grads
+    return fn
+
+
+def _onehot_mistakes(name):
+    with_targets = _sce_with if name == "softmax_cross_entropy" else _mlp_with
+    applies = None if name == "softmax_cross_entropy" else (lambda case: case.args[4] == "softmax")
+    out = []
+    for how, build in _ONEHOTS:
+        for from_targets in (False, True):
+            which = "the gradient and the loss look" if from_targets else "{leaf} looks"
+            out.append(Mistake("wrong_onehot", f"{which} computed with {how}",
+                               with_targets(build, from_targets), applies=applies,
+                               hint="onehot(y) is (N, K) with a 1 in column y[n] of row n: "
+                                    "Y = np.zeros_like(Z); Y[np.arange(N), y] = 1, or np.eye(K)[y]"))
+    return out
+
+
+# --- counts as NumPy ints ------------------------------------------------------------------------
+
+def _int64(ref):
+    """The reference's count as NumPy's int64 arithmetic gives it: wrapped around modulo 2**64."""
+    def fn(*args):
+        v = ref(*args)
+        if not isinstance(v, int) or -2**63 <= v < 2**63:
+            raise ValueError("fits in an int64: no wrap-around")
+        return np.int64((v + 2**63) % 2**64 - 2**63)
+    return fn
+
+
+#: exercises whose statement asks for Python ints, and where NumPy's int64 can overflow
+_PYTHON_INTS = ("count_parameters",)
+
+
+# --- a gradient on a copy of x -----------------------------------------------------------------
+
+def _reads_caller_x(case) -> bool:
+    f = case.args[0] if case.args else None
+    return getattr(f, "kind", "") in ("cubic_of_caller_x",)
+
+
 @cache
 def general_mistakes(name: str) -> tuple:
     """The recognisers that apply to exercise ``name`` (tried after its own mistakes)."""
@@ -79,9 +187,42 @@ def general_mistakes(name: str) -> tuple:
         out.append(Mistake("missing_bias", f"{{leaf}} looks computed without the bias ({which} "
                            "left out, or taken as 0)", _zero_bias(ref, names),
                            hint="add the bias: z = ... + b (every layer has its own b)"))
+    if name in ("softmax_cross_entropy", "mlp_loss_and_grads"):
+        out += _onehot_mistakes(name)
+    if name in _PYTHON_INTS:
+        out.append(Mistake("wrong_dtype", "{leaf} wrapped around: it was computed with NumPy's int64, "
+                           "which overflows past 2**63 (about 9.2e18) and gives a wrong count",
+                           _int64(ref), hint="count with Python ints, e.g. sum(a * b for a, b in "
+                           "zip(sizes[:-1], sizes[1:])); int(...) of a NumPy result comes too late, "
+                           "it has already wrapped"))
+    if name == "numerical_gradient":
+        out.append(Mistake("perturbs_copy", "{leaf} is 0 everywhere: the steps were made on a copy of "
+                           "x, and this f reads the caller's x (as a loss reads a model's weights), "
+                           "so it never saw them", lambda f, x, h=1e-5: np.zeros_like(x),
+                           applies=_reads_caller_x,
+                           hint="change x itself: old = x[i]; x[i] = old + h; ...; x[i] = old - h; "
+                                "...; x[i] = old (no x.copy())"))
     if "dA" in names:
         out.append(Mistake("missing_upstream_gradient", "{leaf} looks like g'(Z) alone: the upstream "
                            "gradient dA is missing from the chain rule",
                            lambda dA, cache: ref(np.ones_like(dA), cache),
                            hint="dZ = dA * g'(Z): multiply by the gradient that flows in from above"))
     return tuple(out)
+
+
+def shape_mistake(name, label, E, G, low, case):
+    """A Finding for an output ``G`` of the wrong shape that a broadcast explains, else None:
+    a column (n, 1) met a vector (n,), giving an (n, n) table whose diagonal is the expected
+    vector."""
+    E, G = np.asarray(E), np.asarray(G)
+    n = E.shape[0] if E.ndim == 1 else 0
+    if n < 2 or G.shape != (n, n) or G.dtype.kind not in "biuf":
+        return None
+    diagonal = np.diagonal(G)
+    if not allclose(E.astype(np.float64), diagonal.astype(np.float64), low):
+        return None
+    return Finding("broadcast_column", f"{label} has shape {G.shape}, expected {E.shape}: a column "
+                   f"({n}, 1) met a vector ({n},), and NumPy broadcast them into a ({n}, {n}) table "
+                   "(its diagonal holds the expected values)",
+                   hint="keep vectors 1-D, as the statement's shapes are: no .reshape(-1, 1), "
+                        "[:, None] or np.newaxis, and take [:, 0] of a one-column matrix product")

@@ -140,11 +140,32 @@ def _tanh_mlp_loss(**_):
     return loss_and_grads
 
 
+def _cubic_of_caller_x(A, c):
+    """The cubic evaluated at the *caller's* ``x``, whatever array it is given (as a loss reads a
+    model's weights): :func:`resolve` binds it to the array that follows it in the same tuple."""
+    g = _cubic(A, c)
+
+    def f(_ignored):
+        return g(f.caller_x)
+
+    f.caller_x = None
+    f.reads_next = True
+    return f
+
+
 #: kind -> factory ``(**params) -> callable``.
-FUNCTIONS = {"cubic": _cubic, "tanh_mlp_loss": _tanh_mlp_loss}
+FUNCTIONS = {"cubic": _cubic, "cubic_of_caller_x": _cubic_of_caller_x, "tanh_mlp_loss": _tanh_mlp_loss}
 
 #: kind -> analytic gradient ``(**params, x) -> array`` where one is known (an independent oracle).
-GRADIENTS = {"cubic": _cubic_grad}
+GRADIENTS = {"cubic": _cubic_grad, "cubic_of_caller_x": _cubic_grad}
+
+
+def _bind(items: tuple) -> tuple:
+    """A function that reads the caller's array (``reads_next``) gets the array after it."""
+    for f, x in zip(items, items[1:], strict=False):
+        if getattr(f, "reads_next", False) and isinstance(x, np.ndarray):
+            f.caller_x = x
+    return items
 
 
 def resolve(value):
@@ -161,7 +182,7 @@ def resolve(value):
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, tuple):
-        return tuple(resolve(v) for v in value)
+        return _bind(tuple(resolve(v) for v in value))
     if isinstance(value, list):
         return [resolve(v) for v in value]
     if isinstance(value, dict):

@@ -1187,3 +1187,95 @@ m("hinge_sgd_update", "mutates_input", "w += in place", """
             b = b + lr * y
         return w, b
 """)
+
+# ============================== one-hot, broadcasts, copies, ints, shape errors ===============
+m("numerical_gradient", "perturbs_copy", "a fresh copy of x for each step", """
+    def numerical_gradient(f, x, h=1e-5):
+        grad = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            x_plus = x.copy()
+            x_plus[i] += h
+            x_minus = x.copy()
+            x_minus[i] -= h
+            grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)
+        return grad
+""")
+m("numerical_gradient", "perturbs_copy", "x = x.copy() first, to be safe", """
+    def numerical_gradient(f, x, h=1e-5):
+        x = x.copy()
+        grad = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            old = x[i]
+            x[i] = old + h
+            up = f(x)
+            x[i] = old - h
+            down = f(x)
+            x[i] = old
+            grad[i] = (up - down) / (2 * h)
+        return grad
+""")
+m("count_parameters", "wrong_dtype", "np.dot of the layer sizes (int64)", """
+    def count_parameters(layer_sizes, bias=True):
+        n = np.array(layer_sizes)
+        total = np.dot(n[:-1], n[1:])
+        if bias:
+            total += n[1:].sum()
+        return total
+""")
+m("count_parameters", "wrong_dtype", "int() of a NumPy sum, after it wrapped", """
+    def count_parameters(layer_sizes, bias=True):
+        n = np.array(layer_sizes)
+        weights = np.sum(n[:-1] * n[1:])
+        return int(weights + n[1:].sum()) if bias else int(weights)
+""")
+sce("wrong_onehot", "Y[:, y] = 1 sets whole columns", """
+        Y = np.zeros_like(Z)
+        Y[:, y] = 1
+        return -logp[np.arange(N), y].mean(), (P - Y) / N""")
+sce("wrong_onehot", "classes counted from 1, as in the lecture", """
+        Y = np.zeros_like(Z)
+        Y[np.arange(N), y - 1] = 1
+        return -logp[np.arange(N), y].mean(), (P - Y) / N""")
+sce("wrong_onehot", "the loss from a one-hot with whole columns", """
+        Y = np.zeros_like(Z)
+        Y[:, y] = 1
+        return -np.sum(Y * logp) / N, (P - Y) / N""")
+sce("exception", "np.eye(len(y)) for the one-hot", """
+        Y = np.eye(len(y))[y]
+        return -logp[np.arange(N), y].mean(), (P - Y) / N""")
+mlp("wrong_onehot", "own softmax delta with Y[:, y] = 1",
+    delta_extra="""if output == "softmax":
+            Y = np.zeros_like(Z)
+            Y[:, y] = 1
+            delta = (nnlib.softmax(Z) - Y) / N""")
+m("neuron_sgd_step", "broadcast_column", "x as a column vector, as in the lecture", """
+    def neuron_sgd_step(x, y, w, b, lr):
+        x = x.reshape(-1, 1)
+        f = 1 / (1 + np.exp(-(w @ x + b)))
+        delta = (y - f) * f * (1 - f)
+        return w + lr * delta * x, b + lr * delta
+""")
+m("hinge_sgd_update", "broadcast_column", "x[:, None] for the update", """
+    def hinge_sgd_update(w, b, x, y, lr):
+        x = x[:, None]
+        z = w @ x + b
+        if 1 - y * z > 0:
+            return w + lr * y * x, b + lr * y
+        return w, b
+""")
+m("bump_forward", "exception", "X @ W1 without the transpose", """
+    def bump_forward(X, params):
+        (W1, b1), (W2, b2) = params
+        A = 1 / (1 + np.exp(-(X @ W1 + b1)))
+        return (A @ W2.T + b2)[:, 0]
+""")
+m("log_softmax", "exception", "log-sum-exp without keepdims", """
+    def log_softmax(Z):
+        m_ = Z.max(axis=1, keepdims=True)
+        return Z - m_ - np.log(np.sum(np.exp(Z - m_), axis=1))
+""")
+m("dense_forward", "exception", "Z = W @ X + b, as in z = W x + b", """
+    def dense_forward(X, W, b):
+        Z = W @ X + b
+        return Z, (X, W)
+""")

@@ -113,6 +113,25 @@ BREAKERS = [
             dZ[np.arange(N), y] -= 1
             return -logp[np.arange(N), y].mean(), dZ / N
     """), "float32, labels [2, 2, 0]"),
+    (W("numerical_gradient", "perturbs_copy", "steps on a copy of x", """
+        def numerical_gradient(f, x, h=1e-5):
+            x = x.copy()
+            grad = np.zeros_like(x)
+            for i in np.ndindex(x.shape):
+                old = x[i]
+                x[i] = old + h
+                up = f(x)
+                x[i] = old - h
+                down = f(x)
+                x[i] = old
+                grad[i] = (up - down) / (2 * h)
+            return grad
+    """), "f reads the caller's x"),
+    (W("count_parameters", "wrong_dtype", "NumPy's int64 arithmetic", """
+        def count_parameters(layer_sizes, bias=True):
+            n = np.array(layer_sizes)
+            return n[:-1] @ n[1:] + (n[1:].sum() if bias else 0)
+    """), "a count past 2**63"),
     (W("mlp_forward", "missing_error", "any unknown output is treated as identity", """
         def mlp_forward(X, params, activation, output):
             g, _ = nnlib.get_activation(activation)
