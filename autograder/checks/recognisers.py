@@ -12,6 +12,8 @@ everywhere:
   ``mlp_loss_and_grads`` with ``output="softmax"``): whole columns set (``Y[:, y] = 1``), classes
   counted from 1 (``np.eye(K)[y - 1]``), a one-hot of ``y.max() + 1`` classes that broadcasts,
   the transposed one-hot; each with the loss taken right or from that same one-hot (``wrong_onehot``);
+- a loss on an (N, N) table, where the output column Z (N, 1) met the labels y (N,)
+  (``mlp_loss_and_grads``, identity or sigmoid output with one unit: ``broadcast_column``);
 - a count computed in NumPy's int64, which wraps around past 2**63, where the statement asks for
   Python ints (``wrong_dtype``);
 - a gradient estimated on a copy of ``x`` where ``f`` reads the caller's ``x`` (``perturbs_copy``).
@@ -149,6 +151,46 @@ def _onehot_mistakes(name):
     return out
 
 
+# --- a loss on a broadcast (N, N) table -------------------------------------------------------
+
+def _table_losses():
+    """(words, loss of the (N, N) table Z (N, 1) against y (N,)) as students write them."""
+    return (
+        ("np.sum((Z - y) ** 2) / N", "identity", lambda Z, y: float(np.sum((Z - y) ** 2) / len(Z))),
+        ("np.mean((Z - y) ** 2)", "identity", lambda Z, y: float(np.mean((Z - y) ** 2))),
+        ("the mean of y log p + (1 - y) log(1 - p)", "sigmoid",
+         lambda Z, y: float(np.mean(np.logaddexp(0, Z) - y * Z))),
+        ("the sum of y log p + (1 - y) log(1 - p), divided by N", "sigmoid",
+         lambda Z, y: float(np.sum(np.logaddexp(0, Z) - y * Z) / len(Z))),
+    )
+
+
+def _broadcast_loss(ref, loss):
+    def fn(X, y, params, activation, output):
+        _, caches = nnlib.mlp_forward(X, params, activation, "identity")
+        Z = caches[-1][1].astype(np.float64)
+        return loss(Z, np.asarray(y, dtype=np.float64)), ref(X, y, params, activation, output)[1]
+    return fn
+
+
+def _column_against_labels(output):
+    def applies(case):
+        X, y, params = case.args[0], case.args[1], case.args[2]
+        return (case.args[4] == output and np.ndim(y) == 1 and len(X) > 1
+                and np.shape(params[-1][0])[0] == 1)
+    return applies
+
+
+def _broadcast_loss_mistakes(ref):
+    return [Mistake("broadcast_column", f"{{leaf}} looks computed as {words} on an (N, N) table: the "
+                    "output Z is a column (N, 1) and y a vector (N,), so Z - y (or y * log p) "
+                    "broadcast into every pair of examples",
+                    _broadcast_loss(ref, loss), applies=_column_against_labels(output),
+                    hint="make the two the same shape before combining them: t = y.reshape(Z.shape) "
+                         "(or Z[:, 0] against y)")
+            for words, output, loss in _table_losses()]
+
+
 # --- counts as NumPy ints ------------------------------------------------------------------------
 
 def _int64(ref):
@@ -189,6 +231,8 @@ def general_mistakes(name: str) -> tuple:
                            hint="add the bias: z = ... + b (every layer has its own b)"))
     if name in ("softmax_cross_entropy", "mlp_loss_and_grads"):
         out += _onehot_mistakes(name)
+    if name == "mlp_loss_and_grads":
+        out += _broadcast_loss_mistakes(ref)
     if name in _PYTHON_INTS:
         out.append(Mistake("wrong_dtype", "{leaf} wrapped around: it was computed with NumPy's int64, "
                            "which overflows past 2**63 (about 9.2e18) and gives a wrong count",

@@ -1279,3 +1279,45 @@ m("dense_forward", "exception", "Z = W @ X + b, as in z = W x + b", """
         Z = W @ X + b
         return Z, (X, W)
 """)
+m("mlp_loss_and_grads", "broadcast_column", "binary cross-entropy of p (N, 1) against y (N,)", """
+    def mlp_loss_and_grads(X, y, params, activation, output):
+        g, g_prime = nnlib.get_activation(activation)
+        out, caches = nnlib.mlp_forward(X, params, activation, output)
+        Z = caches[-1][1]
+        N = len(X)
+        if output == "softmax":
+            loss, delta = nnlib.softmax_cross_entropy(Z, y)
+        elif output == "sigmoid":
+            p = out
+            loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+            delta = (p - y.reshape(p.shape)) / N
+        else:
+            loss = np.sum((Z - y) ** 2) / N
+            delta = 2 * (Z - y.reshape(Z.shape)) / N
+        grads = [None] * len(params)
+        for l in range(len(params) - 1, -1, -1):
+            grads[l] = (delta.T @ caches[l][0], delta.sum(axis=0))
+            if l > 0:
+                delta = (delta @ params[l][0]) * g_prime(caches[l - 1][1])
+        return loss, grads
+""")
+m("mlp_loss_and_grads", "broadcast_column", "squared error of Z (N, 1) against y (N,)", """
+    def mlp_loss_and_grads(X, y, params, activation, output):
+        g, g_prime = nnlib.get_activation(activation)
+        out, caches = nnlib.mlp_forward(X, params, activation, output)
+        Z = caches[-1][1]
+        N = len(X)
+        if output == "identity":
+            loss = np.sum((Z - y) ** 2) / N
+            delta = 2 * (Z - y.reshape(Z.shape)) / N
+        elif output == "sigmoid":
+            loss, delta = nnlib.binary_cross_entropy_with_logits(Z, y.reshape(Z.shape))
+        else:
+            loss, delta = nnlib.softmax_cross_entropy(Z, y)
+        grads = [None] * len(params)
+        for l in reversed(range(len(params))):
+            grads[l] = (delta.T @ caches[l][0], delta.sum(axis=0))
+            if l > 0:
+                delta = (delta @ params[l][0]) * g_prime(caches[l - 1][1])
+        return loss, grads
+""")
