@@ -153,7 +153,7 @@ def _new_figures():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from nnlib.demos import backprop, mlp_forward, perceptron, universal_approximation, xor
+    from nnlib.demos import backprop, mlp_forward, perceptron, softmax, universal_approximation, xor
 
     figs = []
 
@@ -176,7 +176,36 @@ def _new_figures():
     results = universal_approximation.depth_vs_width("wiggle", seeds=range(1), n_epochs=2)
     universal_approximation.plot_depth_vs_width(new("05 depth against width", 1, 2), results)
     backprop.draw_chain_graph(new("06 computational graph"), 0.8, 0.3, 0.5, -1.2)
+    ax = new("07 weight images", size=(10, 5))
+    softmax.weight_colorbar(ax.figure, softmax.plot_weight_mosaic(ax, _weights()), ax)
     return figs
+
+
+def _weights():
+    """Weights of 32 hidden units on 8x8 images, smooth enough to have sign regions."""
+    W = np.random.default_rng(0).normal(size=(32, 8, 8))
+    return (W + np.roll(W, 1, axis=1) + np.roll(W, 1, axis=2)).reshape(32, 64)
+
+
+def test_weight_images_read_in_grayscale_and_mark_the_sign():
+    """07's weight tiles: the map's grey level rises with the weight (so a grayscale print or a
+    colour-blind reader still tells dark negative from light positive), a contour marks w = 0, and the
+    colour bar is labelled in units with its 0 marked."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from nnlib.demos import softmax
+
+    rgb = matplotlib.colormaps[softmax.WEIGHT_CMAP](np.linspace(0, 1, 256))[:, :3]
+    grey = rgb @ np.array([0.299, 0.587, 0.114])      # the luma of a grayscale conversion
+    assert np.all(np.diff(grey) > 0) and grey[-1] - grey[0] > 0.5, "the weights' grey levels are not monotone"
+    fig, ax = plt.subplots(figsize=(10, 5))
+    bar = softmax.weight_colorbar(fig, softmax.plot_weight_mosaic(ax, _weights()), ax)
+    try:
+        assert ax.collections, "no contour at w = 0"
+        assert "(unitless)" in bar.ax.get_ylabel() and bar.ax.lines, bar.ax.get_ylabel()
+    finally:
+        plt.close(fig)
 
 
 def test_new_figures_have_titles_labels_and_units():

@@ -8,12 +8,14 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "WEIGHT_CMAP",
     "confusion_matrix",
     "mosaic",
     "plot_confusion_matrix",
     "plot_digit_row",
     "plot_scores_and_probabilities",
     "plot_weight_mosaic",
+    "weight_colorbar",
 ]
 
 
@@ -86,16 +88,28 @@ def plot_digit_row(ax, images, labels, title: str, image_shape=(8, 8)):
     return ax
 
 
-def plot_weight_mosaic(ax, W, n_cols: int = 8, image_shape=(8, 8), cmap: str = "coolwarm",
-                       title: str = "First-layer weights, one tile per hidden unit"):
-    """Show each row of ``W (n_hidden, 64)`` as an 8x8 tile, red positive, blue negative, one scale.
+#: The weight images' colour map: cividis is colour-blind safe and its lightness rises steadily from the
+#: most negative weight (dark blue) to the most positive (light yellow), so the sign reads in grayscale
+#: too (a diverging map such as coolwarm gives both signs the same grey).
+WEIGHT_CMAP = "cividis"
 
-    Tile ``(row r, column c)`` is hidden unit ``n_cols * r + c``. Returns the image (for a colorbar).
+
+def plot_weight_mosaic(ax, W, n_cols: int = 8, image_shape=(8, 8), cmap: str = WEIGHT_CMAP,
+                       title: str = "First-layer weights, one tile per hidden unit"):
+    """Show each row of ``W (n_hidden, 64)`` as an 8x8 tile on one symmetric scale: dark negative, light
+    positive, and a thin white contour where the weights cross 0 (the sign boundary, readable in
+    grayscale and without colour vision).
+
+    Tile ``(row r, column c)`` is hidden unit ``n_cols * r + c``. Returns the image (for a colorbar;
+    :func:`weight_colorbar` labels it).
     """
     W = np.asarray(W)
     h, w = image_shape
     lim = np.abs(W).max()
-    im = ax.imshow(mosaic(W, n_cols, image_shape), cmap=cmap, vmin=-lim, vmax=lim)
+    tiles = mosaic(W, n_cols, image_shape)
+    im = ax.imshow(tiles, cmap=cmap, vmin=-lim, vmax=lim)
+    with np.errstate(invalid="ignore"):
+        ax.contour(np.ma.masked_invalid(tiles), levels=[0.0], colors="white", linewidths=0.6)
     n_rows = -(-len(W) // n_cols)
     ax.set_xticks([1 + c * (w + 1) + (w - 1) / 2 for c in range(n_cols)], labels=range(n_cols))
     ax.set_yticks([1 + r * (h + 1) + (h - 1) / 2 for r in range(n_rows)],
@@ -104,6 +118,13 @@ def plot_weight_mosaic(ax, W, n_cols: int = 8, image_shape=(8, 8), cmap: str = "
     ax.set(title=title, xlabel="tile column c (unit = first unit of the row + c)",
            ylabel="first unit of the row (index)")
     return im
+
+
+def weight_colorbar(fig, im, ax):
+    """A colour bar for :func:`plot_weight_mosaic`'s image, in the weights' units, its 0 marked."""
+    bar = fig.colorbar(im, ax=ax, label="weight (unitless): dark < 0 inhibits, light > 0 excites")
+    bar.ax.axhline(0.0, color="white", lw=1.2)
+    return bar
 
 
 def plot_scores_and_probabilities(axes, z, p, class_names=None):
