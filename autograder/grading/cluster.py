@@ -21,9 +21,13 @@ What survives: a Dask worker killed mid-task (the scheduler runs the task again 
 client records each submission once, when its future completes); the client killed (the journal
 on the client's disk resumes the run); a task that fails repeatedly (that submission gets zeros
 and a "could not be graded on the cluster" reason, the others are graded); an unreachable
-scheduler (a :class:`.driver.GradingError` naming the address, before anything is written). A
+scheduler (a :class:`.driver.GradingError` naming the address, before anything is written); a
+scheduler that dies mid-run or stops answering (every call to it has a time limit: the client
+stops, naming it, with what was graded journaled and no gradebook written; a rerun resumes). A
 worker whose nncourse differs from the client's refuses the task (:func:`check_version`) and the
-run stops with both versions named. ``docs/grading-cluster.md`` shows how to run workers.
+run stops with both versions named. A ``tls://`` scheduler takes mutual TLS (``--tls-ca-file``,
+``--tls-cert``, ``--tls-key``, or Dask's ``distributed.comm.tls`` configuration:
+:meth:`ClusterSpec.security`). ``docs/grading-cluster.md`` shows how to run workers.
 """
 
 from __future__ import annotations

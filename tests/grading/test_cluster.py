@@ -349,6 +349,29 @@ def test_a_scheduler_killed_mid_run_ends_the_client_and_a_rerun_on_a_new_one_res
     assert_same_results(course, classes[2])
 
 
+@pytest.mark.timeout(60)
+def test_a_scheduler_that_stops_answering_is_lost_within_the_time_limit(tmp_path, monkeypatch):
+    """A frozen scheduler (SIGSTOP: its connections stay open, nothing answers) is reported as
+    lost, naming it, once the time limit of a call to it runs out; never a wait without end."""
+    from distributed import Client
+
+    from autograder.grading import cluster
+    from autograder.grading.driver import GradingError
+
+    monkeypatch.setattr(cluster, "CONNECT_SECONDS", 2.0)
+    with dask_cluster(tmp_path / "dask", workers=1) as (address, _, scheduler):
+        with Client(address, timeout=10) as client:
+            assert cluster._count_workers(client, address, 0, 3) == 1
+            os.killpg(scheduler.pid, signal.SIGSTOP)
+            try:
+                start = time.monotonic()
+                with pytest.raises(GradingError, match=re.escape(f"lost the Dask scheduler at {address} ")):
+                    cluster._count_workers(client, address, 1, 3)
+                assert time.monotonic() - start < 10
+            finally:
+                os.killpg(scheduler.pid, signal.SIGCONT)
+
+
 @pytest.mark.timeout(120)
 def test_an_unreachable_scheduler_is_a_clear_error_and_writes_nothing(classes, tmp_path):
     course = _copy(classes, "unreachable")
