@@ -22,8 +22,8 @@ client records each submission once, when its future completes); the client kill
 on the client's disk resumes the run); a task that fails repeatedly (that submission gets zeros
 and a "could not be graded on the cluster" reason, the others are graded); an unreachable
 scheduler (a :class:`.driver.GradingError` naming the address, before anything is written); a
-scheduler that dies mid-run or stops answering (every call to it has a time limit: the client
-stops, naming it, with what was graded journaled and no gradebook written; a rerun resumes). A
+scheduler that dies mid-run or stops answering (the grading loop's calls to it have time limits:
+the client stops, naming it, with what was graded journaled and no gradebook written; a rerun resumes). A
 worker whose nncourse differs from the client's refuses the task (:func:`check_version`) and the
 run stops with both versions named. A ``tls://`` scheduler takes mutual TLS (``--tls-ca-file``,
 ``--tls-cert``, ``--tls-key``, or Dask's ``distributed.comm.tls`` configuration:
@@ -403,9 +403,9 @@ def grade_on_cluster(assignment: str, course_dir, spec: ClusterSpec, force: bool
                      run_info: dict | None = None) -> dict:
     """Grade every submission of ``assignment`` on the Dask cluster ``spec``; return the journal.
 
-    Every call to the scheduler has a time limit: a scheduler that dies or stops answering ends
-    the run within about :data:`CONNECT_SECONDS` with a :class:`.driver.GradingError` naming it
-    (what was graded is journaled; a rerun resumes).
+    The grading loop's calls to the scheduler have time limits: a scheduler that dies or stops
+    answering mid-run ends the run within about :data:`CONNECT_SECONDS` (plus one 5 s wait) with
+    a :class:`.driver.GradingError` naming it (what was graded is journaled; a rerun resumes).
     """
     from distributed import wait
 
