@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+
+import nnlib
+
 from .shape_hints import column_vector_note, shape_hint
 
 __all__ = ["BATCH_HINTS", "FORMULAS", "NO_BATCH", "SCALE_HINTS", "STABILITY_HINTS",
@@ -84,6 +90,31 @@ def exception_hint(e: dict, name: str = "", case=None) -> str:
             return note + (f"; the formula: {formula}" if formula else "")
         return (f"compare the shapes of the inputs above with the formula: {formula}" if formula
                 else "compare the shapes of the inputs above with the statement's formula")
+    if e.get("type") == "TypeError" and ("only 0-dimensional arrays" in msg or "only length-1" in msg
+                                         or "only size-1" in msg):
+        m = re.search(r"\bmath\.(\w+)\(", str(e.get("line", "")))
+        if m and hasattr(np, m.group(1)):
+            return (f"math.{m.group(1)} takes a single number; np.{m.group(1)} works on arrays, entry "
+                    "by entry")
+        return ("float(), int() and the math module take a single number, not an array: use NumPy's "
+                "functions (np.exp, np.log, ...), which work entry by entry, and keep vectors 1-D "
+                "so that a product such as w @ x is a number")
+    if e.get("type") == "KeyError" and case is not None:
+        key = msg.strip().strip("'\"")
+        names = _strings(case.args)
+        if key in names and key in nnlib.ACTIVATIONS:
+            return (f"{key!r} is one of the statement's activation names, and your table has no entry "
+                    f"for it: cover all of {', '.join(nnlib.ACTIVATIONS)} (nnlib.get_activation "
+                    "knows every one)")
     if e.get("type") == "NameError":
         return "a name used in the function is not defined (run the set-up cell; spelling?)"
     return ""
+
+
+def _strings(value) -> set:
+    """Every string inside a case's arguments (activation and output names)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, list | tuple):
+        return set().union(*(_strings(v) for v in value)) if value else set()
+    return set()

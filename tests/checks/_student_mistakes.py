@@ -1321,3 +1321,16 @@ m("mlp_loss_and_grads", "broadcast_column", "squared error of Z (N, 1) against y
                 delta = (delta @ params[l][0]) * g_prime(caches[l - 1][1])
         return loss, grads
 """)
+m("activation_backward", "exception", "an own table of derivatives without identity", """
+    def activation_backward(dA, cache):
+        Z, name = cache
+        s = 1 / (1 + np.exp(-Z))
+        derivative = {
+            "sigmoid": lambda: s * (1 - s),
+            "tanh": lambda: 1 - np.tanh(Z) ** 2,
+            "relu": lambda: (Z > 0).astype(Z.dtype),
+            "leaky_relu": lambda: np.where(Z > 0, 1.0, 0.1).astype(Z.dtype),
+            "step": lambda: np.zeros_like(Z),
+        }
+        return dA * derivative[name]()
+""")

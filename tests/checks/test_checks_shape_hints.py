@@ -108,3 +108,22 @@ def test_other_errors_and_unparsable_lines_get_no_shape_hint():
                       "dense_backward", DENSE) == ""
     assert shape_hint({"type": "ValueError", "message": msg, "line": "dX = dZ @ W.T"},
                       "dense_backward", None) == ""
+
+
+def test_a_missing_activation_name_in_an_own_table():
+    case = _case(("dA", "cache"), (np.ones((3, 4)), (np.ones((3, 4)), "identity")))
+    hint = exception_hint({"type": "KeyError", "message": "'identity'", "line": "d = table[name]"},
+                          "activation_backward", case)
+    assert hint.startswith("'identity' is one of the statement's activation names")
+    # a key that is not one of the case's names says nothing
+    assert exception_hint({"type": "KeyError", "message": "'W'", "line": "W = p['W']"},
+                          "activation_backward", case) == ""
+
+
+def test_math_functions_and_float_of_an_array():
+    e = {"type": "TypeError", "message": "only 0-dimensional arrays can be converted to Python scalars",
+         "line": "return x_grad + math.exp(x) * out_grad"}
+    assert exception_hint(e, "exp_backward") == ("math.exp takes a single number; np.exp works on "
+                                                 "arrays, entry by entry")
+    e["line"] = "z = float(w @ x + b)"
+    assert exception_hint(e, "hinge_sgd_update").startswith("float(), int() and the math module")
