@@ -35,6 +35,7 @@ import os
 import platform
 import resource
 import signal
+import stat
 import struct
 import sys
 from dataclasses import dataclass
@@ -83,6 +84,10 @@ class Limits:
     file_bytes: int = 16 * 1024**2
     processes: int = 64
     open_files: int = 256
+    #: If set (as root), what the process writes in its working folder goes to a tmpfs of this
+    #: many MiB laid over it (an overlay: the folder's files stay visible), never to the host's
+    #: disk; for a process whose caller reads nothing it writes there (nbgrader's kernel).
+    working_folder_mib: int | None = None
 
 
 def slot_uid(slot: int) -> int:
@@ -213,6 +218,29 @@ def _confine_mounts(keep, hide, uid: int | None, cwd: str, expose) -> str:
         _expose(needed)
     os.chdir(cwd)
     return home
+
+
+#: Where the writes of a bounded working folder go, in the private /tmp (closed to the jailed uid).
+WORK_LAYER = "/tmp/.nncourse-work"
+
+
+def _bound_working_folder(cwd: str, mib: int) -> None:
+    """Lay an overlay over ``cwd`` whose upper layer is a tmpfs of ``mib`` MiB: the process sees
+    the folder's files, and whatever it writes or changes there stays in that tmpfs (RAM, bounded,
+    gone with the mount namespace). The upper layer takes ``cwd``'s owner and mode."""
+    if any(c in cwd for c in ",:\\"):  # the overlay's options cannot hold these
+        raise OSError(_errno.EINVAL, f"no overlay over {cwd!r}")
+    st = os.stat(cwd)
+    os.makedirs(WORK_LAYER, mode=0o700, exist_ok=True)
+    _mount("tmpfs", WORK_LAYER, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={mib}m,nr_inodes={max(256, 1024 * mib)},mode=700")
+    upper, work = f"{WORK_LAYER}/upper", f"{WORK_LAYER}/work"
+    os.mkdir(upper)
+    os.mkdir(work)
+    os.chown(upper, st.st_uid, st.st_gid)
+    os.chmod(upper, stat.S_IMODE(st.st_mode))
+    _mount("overlay", cwd, "overlay", MS_NOSUID | MS_NODEV, f"lowerdir={cwd},upperdir={upper},workdir={work}")
+    os.chdir(cwd)
 
 
 def _write(path: str, text: str) -> None:
@@ -459,6 +487,13 @@ def enter_jail(hide=(), uid: int | None = None, network: bool = False, limits: L
                 for dirpath, dirnames, filenames in os.walk(w):
                     for name in [dirpath, *(os.path.join(dirpath, f) for f in dirnames + filenames)]:
                         os.chown(name, uid, uid)
+        if limits.working_folder_mib and level == "namespaces":
+            try:
+                _bound_working_folder(cwd, limits.working_folder_mib)
+                REACHED["bounded_working_folder"] = True
+            except OSError as exc:
+                print(f"jail: working folder not bounded ({exc})", file=sys.stderr)
+                REACHED["bounded_working_folder"] = False
     else:
         real_uid, real_gid = os.getuid(), os.getgid()
         try:

@@ -24,7 +24,9 @@ __all__ = ["KERNEL_LIMITS", "KERNEL_NAME", "KERNEL_PRELOAD", "ipc_folder", "kern
 
 KERNEL_NAME = "nncourse-jail"
 KERNEL_UID_OFFSET = 1000
-KERNEL_LIMITS = Limits(cpu_seconds=300, memory_bytes=3 * 1024**3, processes=128)
+#: The kernel's writes in its working folder go to a 64 MiB tmpfs laid over it (nbgrader reads the
+#: results from the kernel's messages, never from files it wrote): they never reach the host's disk.
+KERNEL_LIMITS = Limits(cpu_seconds=300, memory_bytes=3 * 1024**3, processes=128, working_folder_mib=64)
 
 #: Modules the kernels' fork server imports once: what the notebooks' set-up cells import, and
 #: the jailed kernel's own start-up (autograder.grading.kernel_launcher).

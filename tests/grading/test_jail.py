@@ -398,3 +398,34 @@ def test_memory_a_jailed_process_holds_outside_its_address_space_limit_is_bounde
     assert held < bound + 32 * MiB, f"the host's shared memory grew by {held / MiB:.0f} MiB"
     assert after < 32 * MiB, f"{after / MiB:.0f} MiB of shared memory outlived the jailed process"
     assert limits.file_bytes <= 16 * MiB  # the 16 MiB files of _fill_files: one file, one limit
+
+
+@as_root
+@pytest.mark.timeout(60)
+def test_a_bounded_working_folder_shows_its_files_and_keeps_writes_off_the_hosts_disk(tmp_path):
+    """nbgrader's kernel (Limits.working_folder_mib): an overlay over the working folder, its
+    writes in a bounded tmpfs; the host's folder is unchanged afterwards."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "given.txt").write_text("the submission's file")
+    host_before = sorted(os.listdir(work))
+
+    def child():
+        os.chdir(work)
+        jail.enter_jail(uid=UID, writable=["."], limits=jail.Limits(working_folder_mib=16))
+        given = open("given.txt").read()
+        with open("given.txt", "a") as f:
+            f.write(" changed")
+        written = _fill_files(".", 256 * MiB)
+        return {"given": given, "written": written, "listing": sorted(os.listdir(".")),
+                "reached": jail.REACHED, "layer": _errno_of(lambda c: c.opendir(jail.WORK_LAYER.encode()))}
+
+    code, out = in_child(child)
+    jail.kill_uid(UID)
+    assert code == 0, out
+    assert out["reached"]["bounded_working_folder"] is True, out
+    assert out["given"] == "the submission's file" and "fill0" in out["listing"], out
+    assert 0 < out["written"] <= 16 * MiB, out
+    assert out["layer"][1] == 13, out  # EACCES: the jailed uid cannot look into the layer
+    assert sorted(os.listdir(work)) == host_before
+    assert (work / "given.txt").read_text() == "the submission's file"
