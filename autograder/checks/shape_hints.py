@@ -460,6 +460,8 @@ def _single(kind, numbers, ops):
     for k, node, a, b in ops:
         if k != kind:
             continue
+        if a is not None and b is not None:
+            continue  # both shapes known and the operation went through: not this one
         if kind == "matmul":
             ok = (a is None or a[-1:] == (numbers[1],)) and \
                  (b is None or (b[0] if len(b) == 1 else b[-2]) == numbers[0])

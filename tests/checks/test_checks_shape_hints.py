@@ -127,3 +127,11 @@ def test_math_functions_and_float_of_an_array():
                                                  "arrays, entry by entry")
     e["line"] = "z = float(w @ x + b)"
     assert exception_hint(e, "hinge_sgd_update").startswith("float(), int() and the math module")
+
+
+def test_an_operation_known_to_go_through_is_never_the_culprit():
+    X, W = np.ones((1, 2)), np.ones((2, 2))
+    msg = _error(lambda A, V: A @ V, np.ones((1, 2)), np.ones((3, 2)))
+    hint = shape_hint({"type": "ValueError", "message": msg, "line": "Z = (X @ W.T) @ V"},
+                      "dense_forward", _case(("X", "W", "b"), (X, W, np.ones(2))))
+    assert hint.startswith("in X @ W.T @ V the left factor has 2 columns but the right one has 3 rows")
