@@ -90,6 +90,10 @@ def exception_hint(e: dict, name: str = "", case=None) -> str:
             return note + (f"; the formula: {formula}" if formula else "")
         return (f"compare the shapes of the inputs above with the formula: {formula}" if formula
                 else "compare the shapes of the inputs above with the statement's formula")
+    if e.get("type") == "ValueError" and "truth value of an array with more than one element" in msg:
+        return ("an `if` (or `and`, `or`, `while`) needs one number, and this condition is an array of "
+                "several entries: keep every vector 1-D, as the statement's shapes are, so that a "
+                "product such as x @ w is a number (a column (d, 1) somewhere turns it into an array)")
     if e.get("type") == "TypeError" and ("only 0-dimensional arrays" in msg or "only length-1" in msg
                                          or "only size-1" in msg):
         m = re.search(r"\bmath\.(\w+)\(", str(e.get("line", "")))

@@ -1334,3 +1334,15 @@ m("activation_backward", "exception", "an own table of derivatives without ident
         }
         return dA * derivative[name]()
 """)
+m("perceptron_epoch", "exception", "the update as a column, as in the lecture's w + y x", """
+    def perceptron_epoch(X, y, w, b, lr=1.0):
+        w = w.copy()
+        mistakes = 0
+        for n in range(len(X)):
+            x_n = X[n].reshape(-1, 1)
+            if y[n] * (w @ x_n + b) <= 0:
+                w = w + lr * y[n] * x_n
+                b = b + lr * y[n]
+                mistakes += 1
+        return w, b, mistakes
+""")

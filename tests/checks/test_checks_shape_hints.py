@@ -135,3 +135,11 @@ def test_an_operation_known_to_go_through_is_never_the_culprit():
     hint = shape_hint({"type": "ValueError", "message": msg, "line": "Z = (X @ W.T) @ V"},
                       "dense_forward", _case(("X", "W", "b"), (X, W, np.ones(2))))
     assert hint.startswith("in X @ W.T @ V the left factor has 2 columns but the right one has 3 rows")
+
+
+def test_an_if_on_an_array():
+    e = {"type": "ValueError", "line": "if y[n] * (w @ x_n + b) <= 0:",
+         "message": "The truth value of an array with more than one element is ambiguous. Use a.any() "
+                    "or a.all()"}
+    assert exception_hint(e, "perceptron_epoch").startswith("an `if` (or `and`, `or`, `while`) needs "
+                                                            "one number")
