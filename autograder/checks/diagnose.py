@@ -107,10 +107,9 @@ def _starts(name, case):
 
 def _call_finding(name: str, outcome: Outcome, case: Case | None = None) -> Finding | None:
     """What went wrong with the call itself, before any value is compared (or None)."""
-    if outcome.not_implemented:
+    if outcome.not_implemented or _stub_error(outcome):
         if outcome.returned == "None":
-            return Finding("not_implemented", f"{name} returned None: did you forget the "
-                           "`return` statement?")
+            return _none_finding(name, outcome, case)
         return Finding("not_implemented", f"{name} is not written yet: replace "
                        "`raise NotImplementedError()` with your code")
     if outcome.error and blocked_call(outcome.error):
@@ -144,6 +143,71 @@ def _call_finding(name: str, outcome: Outcome, case: Case | None = None) -> Find
                 "caller's array")
         return Finding("mutates_input", f"{name} changed its input {which} in place", hint=hint)
     return None
+
+
+def _stub_error(outcome: Outcome) -> bool:
+    """The error is the stub's own NotImplementedError (raised where the runner could not catch
+    it as such: at the top of an answer cell, or reported by a sandbox as a plain error)."""
+    return bool(outcome.error) and outcome.error.get("type") == "NotImplementedError"
+
+
+def _string_inputs(case: Case | None) -> list[str]:
+    """The case's string arguments (activation and output names), even inside a tuple (a cache)."""
+    found: list[str] = []
+
+    def walk(v):
+        if isinstance(v, str):
+            found.append(v)
+        elif isinstance(v, list | tuple):
+            for x in v:
+                walk(x)
+
+    if case is not None:
+        walk(list(resolve(tuple(case.args))) + list(resolve(dict(case.kwargs)).values()))
+    return found
+
+
+def _none_at(outcome: Outcome) -> tuple[str, list[str]] | None:
+    """``(why it is None, the line)`` when the call returned None at a ``return`` line or by
+    reaching its end although the function returns a value elsewhere (``outcome.none_at``, from
+    :func:`autograder.checks.runner.none_return`); None for a function with no ``return`` at all."""
+    at = outcome.none_at or {}
+    lines = [f"at line {at['lineno']} of your code: {at['line']}"] if at.get("line") else []
+    if at.get("kind") == "return":
+        return f"the `return` at line {at.get('lineno')} gives None", lines
+    if at.get("kind") == "fell_through":
+        return (f"it reached its end without a `return` (the last line it ran is line "
+                f"{at.get('lineno')})", lines)
+    return None
+
+
+def _names_words(case: Case | None) -> str:
+    return " and ".join(repr(s) for s in _string_inputs(case))
+
+
+def _none_finding(name: str, outcome: Outcome, case: Case | None) -> Finding:
+    """A call that returned None: a forgotten ``return``, a ``return`` that gives None, or no
+    branch of an if/elif chain for this input."""
+    found = _none_at(outcome)
+    if found is None:
+        return Finding("not_implemented", f"{name} returned None: did you forget the "
+                       "`return` statement?")
+    why, lines = found
+    names = _string_inputs(case)
+    words = _names_words(case)
+    if outcome.none_at.get("kind") == "return":
+        hint = ("return the result itself: a variable still None, or what print(), list.append "
+                "or an in-place method such as .sort() gives, is None")
+    elif len(names) == 1:
+        hint = (f"{words} is a name the statement lists: your if/elif chain needs a branch for it "
+                "that returns a result")
+    elif names:
+        hint = (f"one of {words} has no branch of your if/elif chain that returns: every name the "
+                "statement lists needs one")
+    else:
+        hint = "every branch of your if/elif chain must end in a `return`; none does for this input"
+    return Finding("not_implemented", f"{name} returned None for {words or 'this input'}: {why}",
+                   lines, hint=hint)
 
 
 def _refusal_finding(name: str, error: dict) -> Finding:
@@ -243,14 +307,21 @@ def _raises_finding(name: str, case: Case, want: str, outcome: Outcome) -> Findi
     e = outcome.error
     if e and e.get("type") == want:
         return None
-    if outcome.not_implemented or (e and blocked_call(e)):
-        return _call_finding(name, outcome)
+    none = _none_at(outcome) if outcome.not_implemented else None
+    if (outcome.not_implemented and none is None) or _stub_error(outcome) or (e and blocked_call(e)):
+        return _call_finding(name, outcome, case)
     hint = ("check the name before anything else, e.g. if output not in (\"softmax\", \"sigmoid\", "
             f"\"identity\"): raise {want}(f\"unknown output {{output!r}}\"); nnlib.get_activation "
             f"raises {want} for an unknown activation name")
     lines = []
     if e and e.get("lineno"):
         lines.append(f"at line {e['lineno']} of your code" + (f": {e['line']}" if e.get("line") else ""))
+    if none is not None:
+        why, lines = none
+        words = _names_words(case)
+        return Finding("missing_error", f"{name} returned None for an invalid argument"
+                       + (f" ({words})" if words else "") + f", where the statement asks for a {want}: "
+                       + why, lines, hint=hint)
     did = (f"raised {e.get('type')}: {str(e.get('message', '')).strip()}" if e
            else f"returned {outcome.returned or 'a result'}")
     return Finding("missing_error", f"{name} {did} for an invalid argument, where the statement "

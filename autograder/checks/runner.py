@@ -13,8 +13,10 @@ No nnlib here (see :mod:`autograder.checks.wire`).
 
 from __future__ import annotations
 
+import dis
 import linecache
 import os
+import re
 import sys
 import time
 import traceback
@@ -28,7 +30,7 @@ from .twins import refusal_for
 from .wire import Case, WireError, dumps, loads, resolve
 
 __all__ = ["LAYOUTS", "Leaf", "Model", "Outcome", "OutputProblem", "Seq", "Tup", "call", "describe",
-           "error_info", "normalize_output", "single_thread"]
+           "error_info", "none_return", "normalize_output", "single_thread"]
 
 MAX_ITEMS = 100_000   # longest sequence (e.g. minibatches) read from a student's output
 
@@ -202,9 +204,10 @@ class Outcome:
     mutated: dict = field(default_factory=dict)   # input path -> relative size of the change
     warnings: list = field(default_factory=list)  # "RuntimeWarning: overflow encountered in exp"
     seconds: float | None = None   # best wall time (timing cases only)
+    none_at: dict | None = None    # returned None: {"kind", "lineno", "line"} (see none_return)
 
     def to_wire(self) -> bytes:
-        return dumps({"output": self.output, "returned": self.returned,
+        return dumps({"output": self.output, "returned": self.returned, "none_at": self.none_at,
                       "not_implemented": self.not_implemented, "error": self.error,
                       "problem": self.problem, "mutated": self.mutated,
                       "warnings": self.warnings, "seconds": self.seconds})
@@ -227,13 +230,16 @@ class Outcome:
             error = {k: str(error.get(k, ""))[:2000] for k in ("type", "message", "line", "lineno")}
         mutated = get("mutated", dict, {})
         seconds = get("seconds", float | int | type(None), None)
+        none_at = get("none_at", dict | type(None), None)
+        if none_at is not None:
+            none_at = {k: str(none_at.get(k, ""))[:300] for k in ("kind", "lineno", "line")}
         return cls(output=d.get("output"), returned=str(get("returned", str, ""))[:200],
                    not_implemented=bool(get("not_implemented", bool, False)), error=error,
                    problem=None if d.get("problem") is None else str(d["problem"])[:500],
                    mutated={str(k): float(v) for k, v in mutated.items()
                             if isinstance(v, float | int)},
                    warnings=[str(w)[:300] for w in get("warnings", list, [])][:20],
-                   seconds=None if seconds is None else float(seconds))
+                   seconds=None if seconds is None else float(seconds), none_at=none_at)
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograder/
@@ -265,6 +271,64 @@ def error_info(exc: BaseException) -> dict:
     msg = str(exc)
     return {"type": type(exc).__name__, "message": msg if len(msg) < 500 else msg[:500] + "...",
             "line": line, "lineno": "" if fr is None else str(fr.lineno)}
+
+
+_RETURN = re.compile(r"(^|:\s*)return\b")
+
+
+def _returns_a_value(code) -> bool:
+    """Has this code object a ``return <value>`` (other than ``return`` / ``return None``)?"""
+    prev = None
+    for ins in dis.get_instructions(code):
+        if ins.opname == "RETURN_VALUE" and not (prev is not None and prev.opname == "LOAD_CONST"
+                                                 and prev.argval is None):
+            return True
+        if ins.opname == "RETURN_CONST" and ins.argval is not None:  # Python 3.12+
+            return True
+        prev = ins
+    return False
+
+
+def none_return(fn, case: Case) -> dict | None:
+    """Where ``fn`` returned None on ``case``: ``{"kind", "lineno", "line"}`` with kind
+    ``"return"`` (a ``return`` line gave None), ``"fell_through"`` (the end of the function was
+    reached although it returns a value elsewhere: an if/elif chain with no branch for this
+    input) or ``"no_return"`` (no ``return <value>`` anywhere). ``fn`` runs once more on fresh
+    copies of the inputs, under a trace that follows its own frame only; None when that cannot
+    be told (not a plain function, or it raised this time)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    seen: dict = {}
+
+    def local(frame, event, arg):
+        if event == "return" and frame is seen.get("frame"):
+            seen["lineno"] = frame.f_lineno
+        return local
+
+    def outer(frame, event, arg):
+        if frame.f_code is code and "frame" not in seen:
+            seen["frame"] = frame
+            return local
+        return None
+
+    old = sys.gettrace()
+    sys.settrace(outer)
+    try:
+        again = fn(*resolve(tuple(case.args)), **resolve(dict(case.kwargs)))
+    except Exception:
+        return None
+    finally:
+        sys.settrace(old)
+        seen.pop("frame", None)
+    if again is not None or "lineno" not in seen:
+        return None
+    line = linecache.getline(code.co_filename, seen["lineno"]).strip()
+    if not line:  # no source to read (exec of a string): a `return` line cannot be told
+        return None
+    kind = ("return" if _RETURN.search(line) else
+            "fell_through" if _returns_a_value(code) else "no_return")
+    return {"kind": kind, "lineno": str(seen["lineno"]), "line": line}
 
 
 def _arrays(value, path: str):
@@ -299,6 +363,7 @@ def _run_once(name: str, fn, case: Case, outcome: Outcome):
     if raw is None:
         outcome.not_implemented = True
         outcome.returned = "None"
+        outcome.none_at = none_return(fn, case)
         return None
     outcome.returned = describe(raw)
     try:

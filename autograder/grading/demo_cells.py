@@ -9,61 +9,98 @@ answers already. So in the worker's autograde pipeline (:mod:`.autograde`):
 
 - :class:`SkipDemoCells`, just before ``Execute``, blanks the source of every code cell that is
   not a set-up cell (tagged ``setup``, or the instructor's set-up source), an answer or graded
-  cell (nbgrader metadata), or a check cell (it calls ``run_check``/``grade``: its output is the
-  student's diagnosis in the feedback); ``Execute`` skips blank cells;
+  cell (nbgrader metadata), a check cell (it calls ``run_check``/``grade``: its output is the
+  student's diagnosis in the feedback) or a cell the student added; ``Execute`` skips blank cells;
 - :class:`RestoreDemoCells`, just after ``Execute``, puts their source back (without outputs),
   so the autograded notebook and the feedback show the whole notebook, as submitted.
 
-A helper a student defines in a cell of their own is therefore not run by nbgrader either, as it
-never was by the re-check: answers must be self-contained, which the notebooks say.
+A code cell the student added (its ``id`` and its source are no cell of the instructor's
+notebook: :func:`added_by_student`) does run, here and in the re-check, in notebook order: a helper
+or an import in a cell of the student's own reaches the graded cells as it reached the check cell.
+A demo cell the student edited keeps the instructor's ``id`` and stays skipped; an error in an
+added cell is the student's to see in their notebook and costs nothing at grading.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..notebooks import _CHECK_CALL as CHECK_CALL
 
-__all__ = ["RestoreDemoCells", "SkipDemoCells", "autograde_preprocessors", "cell_runs_at_grading"]
+__all__ = ["InstructorCells", "RestoreDemoCells", "SkipDemoCells", "added_by_student",
+           "autograde_preprocessors", "cell_runs_at_grading", "instructor_cells"]
 
 _STASH = "nncourse_demo_sources"
 
 
-def cell_runs_at_grading(cell, setup_sources=()) -> bool:
-    """Does this code cell run in nbgrader's autograde (see the module)?"""
-    nbg = cell.get("metadata", {}).get("nbgrader", {})
-    if isinstance(nbg, dict) and (nbg.get("solution") or nbg.get("grade") or nbg.get("locked")):
-        return True
-    tags = cell.get("metadata", {}).get("tags", [])
+@dataclass(frozen=True)
+class InstructorCells:
+    """What the instructor's notebook holds: its set-up sources, its cell ids, its code sources."""
+
+    setup: tuple = ()
+    ids: frozenset = frozenset()
+    sources: frozenset = frozenset()
+
+
+def _source(cell) -> str:
     source = cell.get("source", "")
-    source = "".join(source) if isinstance(source, list) else str(source)
-    return (isinstance(tags, list) and "setup" in tags) or source in setup_sources \
-        or bool(CHECK_CALL.search(source))
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
-def _setup_sources(resources) -> tuple[str, ...]:
-    """The set-up cells of the instructor's notebook (a student may have dropped the tag)."""
+def instructor_cells(assignment: str | None, root=None) -> InstructorCells:
+    """The instructor's cells of ``assignment``, from ``solutions/`` (never the submission); empty
+    when there is no solution notebook (then the tags and metadata alone decide)."""
     import nbformat
 
-    from ..notebooks import solution_path
+    from ..notebooks import ROOT, solution_path
 
-    assignment = (resources.get("nbgrader") or {}).get("assignment")
     try:
-        nb = nbformat.read(solution_path(assignment), as_version=4)
-    except Exception:  # no solution notebook: the tag alone decides
-        return ()
-    return tuple(c.source for c in nb.cells
-                 if c.cell_type == "code" and "setup" in c.metadata.get("tags", []))
+        nb = nbformat.read(solution_path(assignment, root or ROOT), as_version=4)
+    except Exception:
+        return InstructorCells()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    return InstructorCells(
+        setup=tuple(c.source for c in code if "setup" in c.metadata.get("tags", [])),
+        ids=frozenset(c.get("id") for c in nb.cells if c.get("id")),
+        sources=frozenset(c.source.strip() for c in code))
+
+
+def _nbgrader_role(cell) -> bool:
+    nbg = cell.get("metadata", {}).get("nbgrader", {})
+    return isinstance(nbg, dict) and bool(nbg.get("solution") or nbg.get("grade") or nbg.get("locked"))
+
+
+def added_by_student(cell, instructor: InstructorCells) -> bool:
+    """Is this a code cell the student added: not blank, no nbgrader role, and neither its ``id``
+    nor its source is one of the instructor's notebook (a demo cell the student edited keeps its
+    ``id``; a copy of an instructor's cell has the same source: neither counts)?"""
+    if cell.get("cell_type") != "code" or _nbgrader_role(cell) or not instructor.ids:
+        return False
+    source = _source(cell).strip()
+    return bool(source) and cell.get("id") not in instructor.ids and source not in instructor.sources
+
+
+def cell_runs_at_grading(cell, setup_sources=(), instructor: InstructorCells | None = None) -> bool:
+    """Does this code cell run in nbgrader's autograde (see the module)?"""
+    if _nbgrader_role(cell):
+        return True
+    tags = cell.get("metadata", {}).get("tags", [])
+    source = _source(cell)
+    instructor = instructor or InstructorCells()
+    return (isinstance(tags, list) and "setup" in tags) or source in (*setup_sources, *instructor.setup) \
+        or bool(CHECK_CALL.search(source)) or added_by_student(cell, instructor)
 
 
 class SkipDemoCells(NbGraderPreprocessor):  # enabled by default, as nbconvert's are not
     """Blank every demo cell's source before ``Execute``; the originals go into ``resources``."""
 
     def preprocess(self, nb, resources):
-        setup = _setup_sources(resources)
+        instructor = instructor_cells((resources.get("nbgrader") or {}).get("assignment"))
         stash = {}
         for i, cell in enumerate(nb.cells):
-            if cell.cell_type == "code" and not cell_runs_at_grading(cell, setup):
+            if cell.cell_type == "code" and not cell_runs_at_grading(cell, instructor=instructor):
                 stash[i] = cell.source
                 cell.source = ""
                 cell.outputs = []

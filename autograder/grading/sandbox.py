@@ -1,20 +1,24 @@
 """The isolated re-check of one submission (trusted side).
 
 For each exercise of the assignment, this module draws hidden cases (:func:`autograder.checks.cases.
-make_cases`), hands them as plain arrays to a fresh :mod:`autograder.grading.sandbox_main` process that runs
-only the instructor's set-up cell and the submission's answer cells inside the jail
-(:mod:`autograder.grading.jail`), reads back plain outcomes (``allow_pickle=False``; sizes capped; types
-checked) and judges them here (:func:`autograder.checks.diagnose.judge`). This process never executes
-student code and never unpickles anything the sandbox wrote.
+make_cases`), hands them as plain arrays to a fresh :mod:`autograder.grading.sandbox_main` process that
+runs the instructor's set-up cell, then in notebook order the submission's answer cells and the code
+cells the student added (:func:`grading_steps`; never the demo cells) inside the jail
+(:mod:`autograder.grading.jail`), checking each exercise where its graded cell stands, reads back plain
+outcomes (``allow_pickle=False``; sizes capped; types checked) and judges them here
+(:func:`autograder.checks.diagnose.judge`). This process never executes student code and never unpickles
+anything the sandbox wrote.
 
 The sandbox process is forked from a fork server (:mod:`autograder.grading.forkserver`) that has already
 imported NumPy, Matplotlib, nnlib and the checks, when the caller runs one (the grading workers
 do); otherwise it is a fresh Python. Either way it starts from trusted code only and jails itself
 before running any of the submission.
 
-If the sandbox stops making progress (an infinite loop, a stalled answer cell) it is killed after
-``stall_seconds``; if it dies (``os._exit``, a limit), the exercise it was working on fails, and a
-fresh sandbox carries on with the remaining exercises without that answer cell.
+If the sandbox stops making progress (an infinite loop, a stalled cell) it is killed after
+``stall_seconds`` (each cell and each check is progress); if it dies (``os._exit``, a limit), the
+exercise whose check or answer cell was running fails, and a fresh sandbox carries on with the
+remaining exercises without that cell (a cell the student added that stopped a sandbox is left out
+and costs nothing itself).
 """
 
 from __future__ import annotations
@@ -42,9 +46,11 @@ from ..exercises import EXERCISES, exercises_for
 from ..notebooks import ROOT, solution_path
 from .jail import Limits, kill_uid, slot_uid
 
-__all__ = ["Verdict", "answer_cells", "exercise_seed", "recheck", "setup_source"]
+__all__ = ["Verdict", "answer_cells", "exercise_seed", "grading_steps", "recheck", "setup_source"]
 
 MAX_OUTCOME_BYTES = 32 * 1024**2
+#: After this many cells have stopped a sandbox, the cells the student added are all left out.
+MAX_SKIPPED_CELLS = 3
 STARTUP_SECONDS = 120.0
 _DEF = re.compile(r"^def (\w+)\(", re.MULTILINE)
 
@@ -82,29 +88,68 @@ def setup_source(assignment: str, root: Path = ROOT) -> str:
     return "\n\n".join(cells)
 
 
-def answer_cells(nb, assignment: str) -> dict[str, str]:
-    """The submission's answer cell for each exercise, found by nbgrader's ``grade_id`` or, when a
-    student has damaged the metadata, by the ``def NAME(`` it contains. Nothing else of the
-    submission is ever run by the re-check."""
+def _cell_source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _answer_positions(nb, assignment: str) -> dict[str, int]:
+    """``{exercise: index of its answer cell in nb["cells"]}`` (see :func:`answer_cells`)."""
     names = [ex.name for ex in exercises_for(assignment)]
-    found: dict[str, str] = {}
-    for cell in nb.get("cells", []):
+    cells = nb.get("cells", [])
+    found: dict[str, int] = {}
+    for i, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
         gid = meta.get("grade_id") if isinstance(meta, dict) else None
         if gid in names and gid not in found and not meta.get("grade"):
-            found[gid] = source
-    for cell in nb.get("cells", []):
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
+            found[gid] = i
+    for i, cell in enumerate(cells):
         if cell.get("cell_type") == "code":
-            for name in _DEF.findall(source):
+            for name in _DEF.findall(_cell_source(cell)):
                 if name in names and name not in found:
-                    found[name] = source
+                    found[name] = i
     return {n: found[n] for n in names if n in found}
+
+
+def answer_cells(nb, assignment: str) -> dict[str, str]:
+    """The submission's answer cell for each exercise, found by nbgrader's ``grade_id`` or, when a
+    student has damaged the metadata, by the ``def NAME(`` it contains."""
+    cells = nb.get("cells", [])
+    return {n: _cell_source(cells[i]) for n, i in _answer_positions(nb, assignment).items()}
+
+
+def grading_steps(nb, assignment: str, root: Path = ROOT) -> list[dict]:
+    """What the re-check runs of a submission, in notebook order: its answer cells
+    (``{"cell": KEY, "name": EXERCISE, "source": ...}``), the code cells the student added
+    (:func:`autograder.grading.demo_cells.added_by_student`; ``"name": None``), and for each
+    exercise ``{"check": EXERCISE}`` where its graded cell is (right after its answer cell if that
+    cell is missing or earlier). Nothing else of the submission (demo cells, check cells) runs."""
+    from .demo_cells import added_by_student, instructor_cells
+
+    cells = nb.get("cells", [])
+    answers = _answer_positions(nb, assignment)
+    by_index = {i: n for n, i in answers.items()}
+    graded = {}
+    for i, cell in enumerate(cells):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        gid = meta.get("grade_id") if isinstance(meta, dict) and meta.get("grade") else None
+        if isinstance(gid, str) and gid.endswith("_tests"):
+            graded.setdefault(gid[:-len("_tests")], i)
+    check_at: dict[int, list[str]] = {}
+    for name, i in answers.items():
+        at = graded.get(name, i)
+        check_at.setdefault(at if at > i else i, []).append(name)
+    instructor = instructor_cells(assignment, root)
+    steps: list[dict] = []
+    for i, cell in enumerate(cells):
+        if i in by_index:
+            steps.append({"cell": f"c{i}", "name": by_index[i], "source": _cell_source(cell)})
+        elif added_by_student(cell, instructor):
+            steps.append({"cell": f"c{i}", "name": None, "source": _cell_source(cell)})
+        steps.extend({"check": name} for name in check_at.get(i, ()))
+    return steps
 
 
 def _read_outcome(path: Path) -> Outcome:
@@ -228,7 +273,8 @@ def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
     """
     limits = limits or Limits()
     nb = json.loads(Path(notebook).read_text())
-    answers = answer_cells(nb, assignment)
+    steps = grading_steps(nb, assignment, root)
+    answers = {st["name"]: st["cell"] for st in steps if st.get("name")}
     exercises = exercises_for(assignment)
     verdicts: dict[str, Verdict] = {}
     for ex in exercises:
@@ -240,10 +286,11 @@ def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
              for ex in exercises if ex.name in answers}
     uid = slot_uid(slot) if os.geteuid() == 0 else None
     hidden = [str(p) for p in (root / "solutions", root / ".git", root / "grading", *hide)]
-    info = {"isolation": None, "launches": 0, "seconds": 0.0}
+    info = {"isolation": None, "launches": 0, "seconds": 0.0, "cells_skipped": 0}
     todo = [ex.name for ex in exercises if ex.name in answers]
     setup = setup_source(assignment, root)
     twins = {ex.name: ex.reference.__name__ for ex in exercises if ex.reference is not None}
+    skipped: set[str] = set()  # cells that stopped a sandbox: later launches leave them out
     while todo:
         job = Path(tempfile.mkdtemp(prefix="nncourse-recheck-"))
         try:
@@ -251,9 +298,11 @@ def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
                 (job / sub).mkdir()
             for name in todo:
                 (job / "cases" / f"{name}.npz").write_bytes(cases_to_wire(cases[name]))
+            run = [st for st in steps if st.get("check") in todo
+                   or ("cell" in st and st["cell"] not in skipped)]
             (job / "job.json").write_text(json.dumps({
-                "setup": setup, "answers": [{"name": n, "source": answers[n]} for n in todo],
-                "hide": hidden, "uid": uid, "limits": asdict(limits), "twins": twins,
+                "setup": setup, "steps": run, "hide": hidden, "uid": uid, "limits": asdict(limits),
+                "twins": twins,
             }))
             status, seconds = _launch(job, uid, stall_seconds, total_seconds, forkserver)
             info["launches"] += 1
@@ -262,22 +311,34 @@ def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
             level = out / "level"
             if info["isolation"] is None and level.exists():
                 info["isolation"] = level.read_text()[:20]
-            remaining = []
+            skipped_before = len(skipped)
+            what = (f"made no progress for {stall_seconds:.0f} s (an endless loop?) and was stopped"
+                    if status == "stalled" else "ended abruptly")
             for name in todo:
                 if (out / f"{name}.done").exists():
                     verdicts[name] = _judge_exercise(name, cases[name], out)
-                elif (out / f"{name}.start").exists() and name not in verdicts:
-                    what = (f"made no progress for {stall_seconds:.0f} s (an endless loop?) and was "
-                            "stopped" if status == "stalled" else "ended abruptly")
+                elif (out / f"{name}.start").exists():
                     verdicts[name] = Verdict(name, EXERCISES[name].points, False,
                                              "timeout" if status == "stalled" else "crashed",
                                              f"{name}: the isolated re-check of your answer {what}.")
-                else:
-                    remaining.append(name)
-            if status != "ok" and remaining == todo:
-                # The sandbox died before reaching any exercise: nothing to blame but the set-up.
+            # A cell that started and did not end stopped the sandbox: leave it out from now on.
+            for st in run:
+                key = st.get("cell")
+                if key and (out / f"cell.{key}.start").exists() and not (out / f"cell.{key}.end").exists():
+                    skipped.add(key)
+                    info["cells_skipped"] += 1
+                    name = st.get("name")
+                    if name in todo and name not in verdicts:
+                        verdicts[name] = Verdict(name, EXERCISES[name].points, False,
+                                                 "timeout" if status == "stalled" else "crashed",
+                                                 f"{name}: the isolated re-check of your answer cell {what}.")
+            if len(skipped) >= MAX_SKIPPED_CELLS:  # no more sandboxes spent on the student's cells
+                skipped |= {st["cell"] for st in steps if "cell" in st and not st.get("name")}
+            remaining = [n for n in todo if n not in verdicts]
+            if remaining and len(remaining) == len(todo) and len(skipped) == skipped_before:
+                # Nothing decided, no cell to blame: the trusted start failed.
                 info["startup_error"] = (job / "stderr.txt").read_text(errors="replace")[-2000:]
-                for name in todo:
+                for name in remaining:
                     verdicts[name] = Verdict(name, EXERCISES[name].points, False, "crashed",
                                              f"{name}: the re-check could not start ({status}).")
                 remaining = []

@@ -8,11 +8,14 @@ Started by :mod:`autograder.grading.sandbox`; runs untrusted student code and no
    resource limits.
 3. The reference twins of the assignment's exercises are replaced in every loaded module by a
    function that refuses to run, so importing ``nnlib.dense_forward`` earns nothing.
-4. For each exercise, in notebook order: execute the submission's answer cell, call the function on
-   every case from ``JOB_DIR/cases/<name>.npz`` with :func:`autograder.checks.runner.call`, and write each
-   outcome to ``JOB_DIR/out/<name>.<i>.npz`` (plain arrays, read back with ``allow_pickle=False``),
-   then ``<name>.done``. If the process dies (``os._exit``, a limit, the timeout), the exercises
-   already written keep their outcomes and the rest count as not reached.
+4. The job's steps, in notebook order (:func:`autograder.grading.sandbox.grading_steps`): execute
+   each answer cell and each code cell the student added (``out/cell.<key>.start`` before,
+   ``.end`` after; an error in an added cell is ignored, one in an answer cell is that exercise's
+   outcome), and where an exercise's graded cell stands, call its function on every case from
+   ``JOB_DIR/cases/<name>.npz`` with :func:`autograder.checks.runner.call`, writing each outcome to
+   ``JOB_DIR/out/<name>.<i>.npz`` (plain arrays, read back with ``allow_pickle=False``), then
+   ``<name>.done``. If the process dies (``os._exit``, a limit, the timeout), the exercises
+   already written keep their outcomes; the markers say which cell or check was running.
 """
 
 from __future__ import annotations
@@ -47,6 +50,11 @@ def block_twins(twins: dict) -> None:
     from autograder.checks.twins import block_twins as block
 
     block(twins, exercises.EXERCISES)
+
+
+def _no_check(*args, **kwargs):
+    """``run_check``/``grade`` in the sandbox: the re-check judges every exercise itself."""
+    return None
 
 
 class _NoIPython:
@@ -94,10 +102,11 @@ def main(job_dir: str) -> None:
     import nnlib
     from autograder.checks import runner, wire
 
+    checks = [st["check"] for st in job["steps"] if "check" in st]
     cases = {}
-    for answer in job["answers"]:
-        with open(os.path.join(job_dir, "cases", f"{answer['name']}.npz"), "rb") as f:
-            cases[answer["name"]] = wire.cases_from_wire(f.read())
+    for name in checks:
+        with open(os.path.join(job_dir, "cases", f"{name}.npz"), "rb") as f:
+            cases[name] = wire.cases_from_wire(f.read())
     ns = {"__name__": "__main__"}
     exec(compile(strip_magics(job["setup"]), "<setup>", "exec"), ns)
     twins = {n: getattr(nnlib, r) for n, r in job["twins"].items() if hasattr(nnlib, r)}
@@ -112,24 +121,32 @@ def main(job_dir: str) -> None:
     _write_atomic("level", level.encode())
     block_twins(twins)
     ns["get_ipython"] = _NoIPython()
+    ns["run_check"] = ns["grade"] = _no_check  # a check call in a cell of the student's: nothing
     saved = snapshot_modules()
     trusted_write, trusted_call, trusted_outcome, trusted_info = (
         _write_atomic, runner.call, runner.Outcome, runner._error_info)
 
     # -- untrusted from here on ------------------------------------------------------------------
-    for answer in job["answers"]:
-        name = answer["name"]
-        definition_error = None
-        filename = f"<answer cell of {name}>"
-        source = strip_magics(answer["source"])
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        trusted_write(f"{name}.start", b"")
-        try:
-            exec(compile(source, filename, "exec"), ns)
-        except BaseException as exc:  # SystemExit too: it costs this exercise only
+    definition_errors = {}
+    for step in job["steps"]:
+        if "cell" in step:
+            key, name = step["cell"], step.get("name")
+            filename = f"<answer cell of {name}>" if name else f"<your cell {key[1:]}>"
+            source = strip_magics(step["source"])
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            trusted_write(f"cell.{key}.start", b"")
+            try:
+                exec(compile(source, filename, "exec"), ns)
+            except BaseException as exc:  # SystemExit too: it costs this exercise only
+                restore_modules(saved)
+                if name:  # an error in a cell the student added is theirs to see in the notebook
+                    definition_errors[name] = trusted_info(exc)
             restore_modules(saved)
-            definition_error = trusted_info(exc)
-        restore_modules(saved)
+            trusted_write(f"cell.{key}.end", b"")
+            continue
+        name = step["check"]
+        definition_error = definition_errors.get(name)
+        trusted_write(f"{name}.start", b"")
         fn = ns.get(name)
         for i, case in enumerate(cases[name]):
             if definition_error is not None or not callable(fn):

@@ -126,8 +126,11 @@ DEMO = f"import time\ntime.sleep({SLEEP})  # a demo cell: must not run at gradin
 
 def _submission(course_dir: Path, student: str, stub: bool) -> None:
     nb = nbformat.read(solution_path(A), as_version=4)
+    # The first demo cell after the set-up, edited (it keeps the instructor's cell id): a cell
+    # the student added would run at grading (demo_cells.added_by_student).
     setup_at = next(i for i, c in enumerate(nb.cells) if "setup" in c.metadata.get("tags", []))
-    nb.cells.insert(setup_at + 1, nbformat.v4.new_code_cell(DEMO))
+    demo = next(c for c in nb.cells[setup_at + 1:] if c.cell_type == "code" and _role(c) == "demo")
+    demo.source = DEMO
     if stub:
         for c in nb.cells:
             if c.metadata.get("nbgrader", {}).get("solution"):
