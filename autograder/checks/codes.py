@@ -38,6 +38,8 @@ JUDGE_MEANINGS = {
     "wrong_axis": "normalised or reduced over the wrong axis (the batch instead of the classes)",
     "missing_onehot": "the one-hot labels are not subtracted in the gradient",
     "not_shuffled": "the examples are used in their original order: the rng is not used to shuffle",
+    "rng_ignored": "shuffled with a generator of the answer's own (default_rng(42)), not the rng "
+                   "argument: every rng gives the same result",
     "not_updated": "a parameter that should move is returned unchanged",
     "update_condition": "an update made where the rule makes none (outside the margin)",
     "option_ignored": "an option argument (bias=False) has no effect",

@@ -14,6 +14,8 @@ everywhere:
   the transposed one-hot; each with the loss taken right or from that same one-hot (``wrong_onehot``);
 - a loss on an (N, N) table, where the output column Z (N, 1) met the labels y (N,)
   (``mlp_loss_and_grads``, identity or sigmoid output with one unit: ``broadcast_column``);
+- a generator of one's own (``np.random.default_rng(42)``) instead of the ``rng`` argument, where
+  the output shows the order (``iterate_minibatches``, ``sgd_epoch``: ``rng_ignored``);
 - a count computed in NumPy's int64, which wraps around past 2**63, where the statement asks for
   Python ints (``wrong_dtype``);
 - a gradient estimated on a copy of ``x`` where ``f`` reads the caller's ``x`` (``perturbs_copy``).
@@ -191,6 +193,31 @@ def _broadcast_loss_mistakes(ref):
             for words, output, loss in _table_losses()]
 
 
+# --- an rng of one's own instead of the rng argument ----------------------------------------------
+
+#: seeds students write into a generator of their own
+_OWN_SEEDS = (0, 1, 42, 123, 1234, 2024, 2025, 2026)
+
+
+def _own_rng(ref, position, seed):
+    def fn(*args):
+        args = list(args)
+        args[position] = np.random.default_rng(seed)
+        out = ref(*args)
+        return list(out) if hasattr(out, "__next__") else out
+    return fn
+
+
+def _rng_mistakes(ref, names):
+    position = names.index("rng")
+    what = "looks trained on an order drawn" if "params" in names else "looks shuffled"
+    return [Mistake("rng_ignored", f"{{leaf}} {what} with np.random.default_rng({seed}), not with "
+                    "the rng passed in: every rng gives the same order", _own_rng(ref, position, seed),
+                    hint="use the rng argument, order = rng.permutation(N); a generator made inside "
+                         "the function ignores the caller's")
+            for seed in _OWN_SEEDS]
+
+
 # --- counts as NumPy ints ------------------------------------------------------------------------
 
 def _int64(ref):
@@ -233,6 +260,8 @@ def general_mistakes(name: str) -> tuple:
         out += _onehot_mistakes(name)
     if name == "mlp_loss_and_grads":
         out += _broadcast_loss_mistakes(ref)
+    if "rng" in names and name in ("iterate_minibatches", "sgd_epoch"):
+        out += _rng_mistakes(ref, names)
     if name in _PYTHON_INTS:
         out.append(Mistake("wrong_dtype", "{leaf} wrapped around: it was computed with NumPy's int64, "
                            "which overflows past 2**63 (about 9.2e18) and gives a wrong count",

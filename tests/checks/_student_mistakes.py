@@ -1346,3 +1346,12 @@ m("perceptron_epoch", "exception", "the update as a column, as in the lecture's 
                 mistakes += 1
         return w, b, mistakes
 """)
+m("iterate_minibatches", "rng_ignored", "a seeded generator of its own", """
+    def iterate_minibatches(X, y, batch_size, rng):
+        rng = np.random.default_rng(42)   # reproducible
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            idx = order[start:start + batch_size]
+            yield X[idx], y[idx]
+""")
+sgd("rng_ignored", "default_rng(0) for the order", order="order = np.random.default_rng(0).permutation(len(X))")
