@@ -461,3 +461,17 @@ def sigmoid_prime(z):
     chain = check("sigmoid_prime", ns["sigmoid_prime"])
     assert chain.diagnosis == "not_implemented" and "reached its end without a `return`" in chain.message
     assert "every branch of your if/elif chain must end in a `return`" in chain.message, chain.message
+
+
+@pytest.mark.timeout(120)
+def test_a_stub_raised_at_the_top_of_an_answer_cell_is_not_implemented_not_an_exception(tmp_path):
+    """A student who cleared the answer cell down to the stub's two lines (no ``def`` left, so the
+    NotImplementedError is raised by the cell, not by a call, and crosses the jail as a plain
+    error): the re-check calls it not_implemented, as it does the untouched stub, and as the term
+    report's "not attempted" counts it."""
+    stub = "# YOUR CODE HERE\nraise NotImplementedError()"
+    notebook = _submission(tmp_path, "01_perceptron", {"perceptron_predict": stub}, release=True)
+    graded, _ = recheck("01_perceptron", notebook, run_seed=RUN_SEED, slot=5)
+    assert [(v.exercise, v.diagnosis) for v in graded] == [
+        ("perceptron_predict", "not_implemented"), ("perceptron_epoch", "not_implemented")], graded
+    assert "replace `raise NotImplementedError()`" in graded[0].message
