@@ -32,7 +32,6 @@ run stops with both versions named. A ``tls://`` scheduler takes mutual TLS (``-
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -52,16 +51,17 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from ..exercises import exercises_for
 from ..notebooks import ROOT
 from .driver import GradingError, Progress, WorkerProcess, check_class, finish_entry, record
+from .jail import claim_slot
 from .journal import load_journal, run_seed, state_dir, ungraded_entry
 from .worker import OUTPUTS, decode_outputs
 
 __all__ = ["ClusterSpec", "GradingPlugin", "WorkerVersionError", "check_version", "grade_on_cluster",
            "grade_task", "nncourse_version", "submission_files"]
 
-#: Grading slots of Dask workers start here (``--jobs`` uses 0..N-1), one per grading process on a
-#: machine, claimed with a lock file: two Dask workers on one machine never share a slot's uids.
-CLUSTER_SLOT_BASE = 500
-CLUSTER_SLOTS = 400
+#: Grading slots of Dask workers (local runs take theirs from 0 up: jail.LOCAL_SLOTS), one per
+#: grading process on a machine, claimed with :func:`.jail.claim_slot`: two Dask workers (or a
+#: Dask worker and a local run) on one machine never share a slot's uids.
+CLUSTER_SLOTS = range(500, 900)
 #: Automatic retries of a task that raised (a worker that died is Dask's allowed-failures, 3).
 RETRIES = 2
 #: Seconds to wait for the scheduler to answer, and for at least one worker to be there.
@@ -152,20 +152,6 @@ def check_version(client_version: str, where: str) -> None:
 
 # --- the worker side ------------------------------------------------------------------------------
 
-def _claim_slot(folder: Path):
-    """``(slot, open lock file)``: the first grading slot no other process on this machine holds."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for slot in range(CLUSTER_SLOT_BASE, CLUSTER_SLOT_BASE + CLUSTER_SLOTS):
-        f = open(folder / f"slot{slot}.lock", "w")
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.close()
-            continue
-        return slot, f
-    raise RuntimeError(f"all {CLUSTER_SLOTS} grading slots of this machine are taken ({folder})")
-
-
 class GradingPlugin(WorkerPlugin):
     """Kept by every Dask worker for one grading run: a grading worker process (started at the
     first task, so that the worker's event loop never waits for it), its slot and its inbox."""
@@ -185,8 +171,11 @@ class GradingPlugin(WorkerPlugin):
         if self._closed:
             raise RuntimeError(f"the grading plugin {self.name} of {self.address} was removed")
         if self._proc is None:
-            locks = Path(tempfile.gettempdir()) / f"nncourse-slots-{os.geteuid()}"
-            slot, self._slot_file = _claim_slot(locks)
+            slot, self._slot_file = claim_slot(CLUSTER_SLOTS)
+            # a Dask worker killed with SIGKILL could not remove its folder; the slot is ours
+            # now, so whoever held it is gone
+            for stale in Path(tempfile.gettempdir()).glob(f"nncourse-dask-slot{slot}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
             # The inbox is the grading process's course directory: it reads submitted/ there and
             # hides the whole folder from the kernels and re-checks, as it hides a local course.
             self._home = Path(tempfile.mkdtemp(prefix=f"nncourse-dask-slot{slot}-"))

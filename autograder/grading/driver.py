@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ..exercises import ASSIGNMENTS
 from ..notebooks import ROOT, child_env, solution_path
+from .jail import claim_slot
 from .journal import journal_path, load_journal, run_seed, state_dir, ungraded_entry, write_atomic
 from .submission import submitted_names
 from .worker import OUTPUTS, decode_outputs
@@ -255,11 +256,17 @@ def grade_class(assignment: str, course_dir, jobs: int | None = None, force: boo
             slot.stop(grace=30.0)  # a worker that exits on its own leaves nothing in /tmp
 
     if todo:
-        slots = [WorkerProcess(i, assignment, course_dir, seed, state / f"worker{i}.log")
-                 for i in range(jobs)]
-        threads = [threading.Thread(target=run, args=(s,)) for s in slots]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        # slots of this machine that no other grading run holds (their uids are killed wholesale)
+        claims = [claim_slot() for _ in range(jobs)]
+        try:
+            slots = [WorkerProcess(slot, assignment, course_dir, seed, state / f"worker{i}.log")
+                     for i, (slot, _token) in enumerate(claims)]
+            threads = [threading.Thread(target=run, args=(s,)) for s in slots]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            for _slot, token in claims:
+                token.close()
     return {s: journal[s] for s in students if s in journal}

@@ -94,6 +94,33 @@ def slot_uid(slot: int) -> int:
     return BASE_UID + int(slot)
 
 
+#: Slots of local grading runs (``--jobs``); Dask workers take theirs from 500 up (see .cluster).
+LOCAL_SLOTS = range(0, 500)
+
+
+def claim_slot(slots: range = LOCAL_SLOTS):
+    """``(slot, token)``: the first slot of ``slots`` that no other process on this machine holds,
+    held while ``token`` (a socket bound to an abstract Unix address named after the slot) stays
+    open, and released when it is closed or its process dies, even by SIGKILL.
+
+    A slot's uids are killed wholesale between submissions (:func:`kill_uid`): two grading runs
+    on one machine (two assignments, two instructors) must never share one, or each would kill
+    the other's kernels. Abstract addresses leave no file behind (the host's /tmp stays as it
+    was), and jailed processes, in network namespaces of their own, cannot take them.
+    """
+    import socket
+
+    for slot in slots:
+        token = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            token.bind(f"\0nncourse-grading-slot-{os.geteuid()}-{slot}")
+        except OSError:  # EADDRINUSE: held by another grading process
+            token.close()
+            continue
+        return slot, token
+    raise RuntimeError(f"all grading slots {slots.start}-{slots.stop - 1} of this machine are taken")
+
+
 _LIBC = None
 
 
