@@ -62,15 +62,18 @@ class PrivateCourse:
         os.environ["NNCOURSE_GRADEBOOK"] = f"sqlite:///{self.root / 'db' / 'gradebook.db'}"
         os.environ["NNCOURSE_FEEDBACK"] = str(self.feedback_json)
         from ..notebooks import nbgrader_api
-        from .feedback import reuse_compiled_templates
+        from .feedback import reuse_compiled_templates, reuse_rendered_cells
 
         reuse_compiled_templates()
+        reuse_rendered_cells()
         self.api = nbgrader_api(self.root, self.root / "release", overrides={
             "CourseDirectory": {"autograded_directory": str(self.autograded)},
             # demo cells are not run at grading, only set-up, answers, checks and graded cells
             "Autograde": {"autograde_preprocessors": autograde_preprocessors()},
             "KernelManager": kernel_manager_config(self.root),
-            "Execute": {"kernel_name": KERNEL_NAME,
+            # the kernel is discarded: no graceful shut-down (the fork server kills it, and the jail
+            # and reap_kernel_leftovers remove what it leaves)
+            "Execute": {"kernel_name": KERNEL_NAME, "shutdown_kernel": "immediate",
                         "timeout": int(os.environ.get("NNCOURSE_CELL_TIMEOUT", "30"))},
             "GenerateFeedback": {"preprocessors": [
                 "nbgrader.preprocessors.GetGrades",

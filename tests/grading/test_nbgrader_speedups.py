@@ -51,3 +51,38 @@ def test_shared_template_cache_gives_the_same_html():
         TemplateExporter._create_environment = original
     assert first == plain
     assert second == plain
+
+
+def test_rendered_cells_kept_give_the_same_html():
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.html import HTMLExporter as Exporter
+    from nbconvert.filters.highlight import Highlight2HTML
+
+    from autograder.grading.feedback import reuse_rendered_cells
+
+    nb = nbformat.read(solution_path("06_backprop"), as_version=4)
+
+    def html(notebook):
+        out, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook)
+        return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID", out)
+
+    originals = Highlight2HTML.__call__, Exporter.markdown2html
+    if getattr(originals[0], "nncourse", False):
+        pytest.skip("nbconvert was already patched in this process")
+    edited = nbformat.from_dict(nbformat.from_dict(nb))
+    code = next(c for c in edited.cells if c.cell_type == "code")
+    text = next(c for c in edited.cells if c.cell_type == "markdown")
+    code.source += "\nanswer = 42  # a student's line"
+    text.source += "\n\nA student's *note*."
+    try:
+        plain, plain_edited = html(nb), html(edited)
+        reuse_rendered_cells()
+        first, second, kept_edited = html(nb), html(nb), html(edited)  # rendered, then kept
+        assert Highlight2HTML.__call__ is not originals[0]
+    finally:
+        Highlight2HTML.__call__, Exporter.markdown2html = originals
+    assert first == plain
+    assert second == plain
+    assert kept_edited == plain_edited  # an edited cell is rendered anew, not taken from the cache
+    assert "a student&#39;s line" in kept_edited or "a student's line" in kept_edited
+    assert "<em>note</em>" in kept_edited
