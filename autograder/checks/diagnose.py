@@ -18,6 +18,7 @@ first differing entry. For hidden cases they never show input or expected values
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 
@@ -151,20 +152,25 @@ def _stub_error(outcome: Outcome) -> bool:
     return bool(outcome.error) and outcome.error.get("type") == "NotImplementedError"
 
 
-def _string_inputs(case: Case | None) -> list[str]:
-    """The case's string arguments (activation and output names), even inside a tuple (a cache)."""
-    found: list[str] = []
+def _string_inputs(case: Case | None, line: str = "") -> list[str]:
+    """The case's string arguments (activation and output names), even inside a tuple (a cache);
+    only those whose argument's name ``line`` mentions (``elif output == "sigmoid":``), if any."""
+    found: list[tuple[str, str]] = []
 
-    def walk(v):
+    def walk(arg, v):
         if isinstance(v, str):
-            found.append(v)
+            found.append((arg, v))
         elif isinstance(v, list | tuple):
             for x in v:
-                walk(x)
+                walk(arg, x)
 
     if case is not None:
-        walk(list(resolve(tuple(case.args))) + list(resolve(dict(case.kwargs)).values()))
-    return found
+        args = resolve(tuple(case.args))
+        names = list(case.names) + [f"arg{i}" for i in range(len(case.names), len(args))]
+        for arg, v in [*zip(names, args, strict=False), *resolve(dict(case.kwargs)).items()]:
+            walk(arg, v)
+    named = [v for arg, v in found if re.search(rf"\b{re.escape(arg)}\b", line)]
+    return named or [v for _, v in found]
 
 
 def _none_at(outcome: Outcome) -> tuple[str, list[str]] | None:
@@ -181,8 +187,8 @@ def _none_at(outcome: Outcome) -> tuple[str, list[str]] | None:
     return None
 
 
-def _names_words(case: Case | None) -> str:
-    return " and ".join(repr(s) for s in _string_inputs(case))
+def _names_words(case: Case | None, line: str = "") -> str:
+    return " and ".join(repr(s) for s in _string_inputs(case, line))
 
 
 def _none_finding(name: str, outcome: Outcome, case: Case | None) -> Finding:
@@ -193,8 +199,9 @@ def _none_finding(name: str, outcome: Outcome, case: Case | None) -> Finding:
         return Finding("not_implemented", f"{name} returned None: did you forget the "
                        "`return` statement?")
     why, lines = found
-    names = _string_inputs(case)
-    words = _names_words(case)
+    line = (outcome.none_at or {}).get("line", "")
+    names = _string_inputs(case, line)
+    words = _names_words(case, line)
     if outcome.none_at.get("kind") == "return":
         hint = ("return the result itself: a variable still None, or what print(), list.append "
                 "or an in-place method such as .sort() gives, is None")
@@ -318,7 +325,7 @@ def _raises_finding(name: str, case: Case, want: str, outcome: Outcome) -> Findi
         lines.append(f"at line {e['lineno']} of your code" + (f": {e['line']}" if e.get("line") else ""))
     if none is not None:
         why, lines = none
-        words = _names_words(case)
+        words = _names_words(case, (outcome.none_at or {}).get("line", ""))
         return Finding("missing_error", f"{name} returned None for an invalid argument"
                        + (f" ({words})" if words else "") + f", where the statement asks for a {want}: "
                        + why, lines, hint=hint)

@@ -364,7 +364,7 @@ def test_a_function_returning_none_is_told_why_through_the_driver(tmp_path):
     unhandled = messages[("identity_unhandled", "mlp_forward")]
     assert rows[("identity_unhandled", "mlp_forward")]["diagnosis"] == "not_implemented", unhandled
     assert "returned None for" in unhandled and "'identity'" in unhandled and "end without a `return`" in unhandled
-    assert "forget" not in unhandled, unhandled
+    assert "forget" not in unhandled and "returned None for 'identity':" in unhandled, unhandled  # `output`
     unknown = messages[("unknown_falls_through", "mlp_forward")]
     assert rows[("unknown_falls_through", "mlp_forward")]["diagnosis"] == "missing_error", unknown
     assert "returned None for an invalid argument" in unknown and "ValueError" in unknown, unknown
