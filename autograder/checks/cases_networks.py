@@ -83,8 +83,13 @@ def _xor_weights(rng, hidden):
 
 
 def _train_xor(rng, hidden):
-    return [(f"the four XOR points, rng = default_rng({'hidden seed' if hidden else 'seed'})",
-             (_XOR_X.copy(), _XOR_Y.copy(), RngSpec(int(rng.integers(2**31)))), ())]
+    # rng_pair: the runner also trains with a second seed (another rng must give another model)
+    # and with the first one again (the same rng the same model), see runner.rng_runs
+    seed = int(rng.integers(2**31))
+    other = int(rng.integers(2**31))
+    which = "hidden seed" if hidden else "seed"
+    return [(f"the four XOR points, rng = default_rng({which}); then another rng and the same rng "
+             "again", (_XOR_X.copy(), _XOR_Y.copy(), RngSpec(seed)), (f"rng_pair:{other}",))]
 
 
 def _knots(rng, m):

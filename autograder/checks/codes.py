@@ -38,8 +38,10 @@ JUDGE_MEANINGS = {
     "wrong_axis": "normalised or reduced over the wrong axis (the batch instead of the classes)",
     "missing_onehot": "the one-hot labels are not subtracted in the gradient",
     "not_shuffled": "the examples are used in their original order: the rng is not used to shuffle",
-    "rng_ignored": "shuffled with a generator of the answer's own (default_rng(42)), not the rng "
-                   "argument: every rng gives the same result",
+    "rng_ignored": "the rng argument does not decide the result: a generator of the answer's own "
+                   "(default_rng(42)) or np.random.seed, so every rng gives the same result; or "
+                   "randomness from outside it (np.random.*, a fresh default_rng()), so the same "
+                   "rng gives different ones",
     "not_updated": "a parameter that should move is returned unchanged",
     "update_condition": "an update made where the rule makes none (outside the margin)",
     "option_ignored": "an option argument (bias=False) has no effect",

@@ -258,6 +258,39 @@ def _value_finding(name: str, case: Case, pairs) -> Finding | None:
     return None
 
 
+#: Where an integer output came back as floats: what to do, per exercise (None: any other).
+INTEGER_HINTS = {
+    "perceptron_predict": "np.where(X @ w + b > 0, 1, -1) gives an int array (1.0 and -1.0 give floats)",
+    "perceptron_epoch": "count the mistakes with a Python int (n_mistakes = 0, then n_mistakes += 1), "
+                        "not 0.0 or np.float64",
+    None: "integer arithmetic stays integer: no division and no float constants (1.0); or convert "
+          "at the end with .astype(int) (an array) or int(...) (a number)",
+}
+
+#: Exercises whose statement promises a Python int (the whole output is that number).
+PYTHON_INTS = {"count_parameters": "the count"}
+
+
+def _python_int_finding(name: str, outcome: Outcome) -> Finding | None:
+    """The right number, but not a Python int where the statement asks for one (``returned``, the
+    runner's description of the raw value, says which type it is: 'a int64 (np.int64(26))')."""
+    m = re.match(r"an? (\w+) \((.*)\)$", outcome.returned)
+    if m is None or m.group(1) == "int":
+        return None
+    kind, value = m.groups()
+    what = f"a Python float ({value})" if kind == "float" else f"NumPy's {kind} ({value})"
+    label = PYTHON_INTS[name]
+    why = ("NumPy's integers wrap around past 2**63 (about 9.2e18) and give a wrong count"
+           if "int" in kind else "a float is not a count, and loses digits past 2**53")
+    hint = ("count with Python ints: sum(n_in * n_out for ...) over the list itself, not over "
+            "np.array(layer_sizes); int(...) at the end fixes the type, but past 2**63 NumPy has "
+            "wrapped the count before int(...) sees it" if "int" in kind else
+            "return int(...) of the count, or better keep Python ints throughout (n_in * n_out and "
+            "sum(...) of the list's ints; no float(...), no division, no dtype=float)")
+    return Finding("wrong_dtype", f"{label} has the right value but {name} returned {what}; the "
+                   f"statement asks for a Python int: {why}", hint=hint)
+
+
 def _quality_finding(name: str, case: Case, outcome: Outcome, pairs) -> Finding | None:
     """Right values, but: NumPy warned on large inputs, the dtype is lost, or it is too slow."""
     if case.extreme:
@@ -266,6 +299,10 @@ def _quality_finding(name: str, case: Case, outcome: Outcome, pairs) -> Finding 
             return Finding("unstable", "the values are right but NumPy warned on large inputs "
                            f"(|z| up to 1e4): {warned[0].split(': ', 1)[-1]}",
                            hint=STABILITY_HINTS.get(name, STABILITY_HINTS[None]))
+    if name in PYTHON_INTS:
+        f = _python_int_finding(name, outcome)
+        if f:
+            return f
     for (_, label, E), (_, _, G) in pairs:
         E, G = np.asarray(E), np.asarray(G)
         if E.dtype == np.float32 and G.dtype == np.float64 and E.ndim >= 1:
@@ -281,8 +318,7 @@ def _quality_finding(name: str, case: Case, outcome: Outcome, pairs) -> Finding 
                            "(z > 0).astype(z.dtype), or np.where(z > 0, 1.0, 0.0).astype(z.dtype)")
         if E.dtype.kind in "iu" and G.dtype.kind == "f":
             return Finding("wrong_dtype", f"{label} holds floats; the statement asks for integers",
-                           hint="np.where(..., 1, -1) gives an int array; count with Python ints "
-                                "(int(...), no division or np.float64)")
+                           hint=INTEGER_HINTS.get(name, INTEGER_HINTS[None]))
     if get_exercise(name).options.get("generator") and outcome.returned.startswith(("a list", "a tuple")):
         return Finding("wrong_type", f"{name} returned {outcome.returned}; the statement asks for a "
                        "generator", hint="write `yield X[idx], y[idx]` inside the loop instead of "
@@ -346,7 +382,7 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
     if kind == "xor_weights":
         return judge_xor_weights(outcome.output), None
     if kind == "xor_training":
-        return judge_xor_training(outcome.output), None
+        return judge_xor_training(outcome.output, case, outcome.rng_runs), None
     expected = reference_output(name, case)
     if kind == "bump_network":
         return judge_bumps(case, expected, outcome.output), expected

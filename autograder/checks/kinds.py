@@ -1,7 +1,9 @@
 """Judges for exercises whose answer is not compared entry by entry with the reference.
 
 - ``xor_weights``: any weights for which ``relu(X W^T + c) . w`` is exactly XOR on the four points;
-- ``xor_training``: the trained model's predictions on the four points must be XOR;
+- ``xor_training``: the trained model's predictions on the four points must be XOR, and (a case
+  tagged ``rng_pair``) the rng must decide the model: another rng another model, still XOR, the
+  same rng the same model (:func:`judge_rng_contract`);
 - ``bump_network``: the *function* the parameters compute (on a grid) must match the reference's,
   so any order of the hidden units passes, and the shapes must be ``(2m, 1), (2m,), (1, 2m), (1,)``.
 """
@@ -15,7 +17,7 @@ import nnlib
 from .compare import allclose, first_diff, value_lines
 from .messages import Finding, num
 
-__all__ = ["judge_bumps", "judge_xor_training", "judge_xor_weights"]
+__all__ = ["judge_bumps", "judge_rng_contract", "judge_xor_training", "judge_xor_weights"]
 
 
 _XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -44,7 +46,63 @@ def judge_xor_weights(got):
                         "by hand")
 
 
-def judge_xor_training(got):
+def judge_xor_training(got, case=None, runs=None):
+    """The predictions ``got`` on the four points; then, if the runner recorded them
+    (:func:`autograder.checks.runner.rng_runs`), the rng contract."""
+    f = _xor_predictions(got, "the trained model predicts")
+    if f is None and case is not None and runs is not None:
+        return judge_rng_contract(case, runs)
+    return f
+
+
+def _same(a, b) -> bool:
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-7, atol=1e-12)
+
+
+def judge_rng_contract(case, runs):
+    """Another rng must give another model that still predicts XOR, and the same rng the same
+    model. ``runs`` holds the models' probabilities on fixed probe points; where they could not be
+    read (a model without ``__call__``, ``forward`` or ``predict_proba``), nothing is judged."""
+    seeds = [a.seed for a in case.args if hasattr(a, "seed")]
+    tags = [t for t in case.tags if t.startswith("rng_pair:")]
+    if not seeds or not tags:
+        return None
+    seed, other = (("the hidden seed", "a second hidden seed") if case.hidden else
+                   (str(seeds[0]), tags[0].split(":", 1)[1]))
+    first_rng, other_rng = f"rng = default_rng({seed})", f"rng = default_rng({other})"
+    if runs.get("error"):
+        return Finding("exception", f"called again with another rng ({other_rng}), train_xor "
+                       f"failed: {runs['error']}")
+    if runs.get("other_predict") is not None:
+        f = _xor_predictions(runs["other_predict"], f"with another rng ({other_rng}) the trained "
+                             "model predicts",
+                             hint="the graded test uses fresh seeds: choose a width, learning rate "
+                                  "and number of epochs that succeed for essentially every seed "
+                                  "(try ten seeds yourself)")
+        if f is not None:
+            return f
+    first, other_fp, again = (runs.get(k) for k in ("first", "other", "again"))
+    if first is None or other_fp is None or again is None:
+        return None
+    if _same(first, other_fp):
+        return Finding("rng_ignored", f"two different generators, {first_rng} and "
+                       f"{other_rng}, give exactly the same trained model (the same "
+                       f"probabilities on {len(first)} probe points): the rng argument is not used",
+                       hint="pass the rng argument on: nnlib.MLP([2, H, 2], ..., rng=rng); no "
+                            "np.random.seed, and no generator of your own such as "
+                            "np.random.default_rng(0)")
+    if not _same(first, again):
+        return Finding("rng_ignored", f"called twice with the same generator, {first_rng}, "
+                       "train_xor gives two different trained models: some randomness comes from "
+                       "outside the rng argument (NumPy's global np.random.* functions, or a fresh "
+                       "np.random.default_rng() inside the function)",
+                       hint="draw every random number from the rng argument (rng.normal, "
+                            "rng.standard_normal, rng.permutation) and pass rng=rng to nnlib.MLP "
+                            "and nnlib.train")
+    return None
+
+
+def _xor_predictions(got, words, hint=None):
     p = np.asarray(got)
     if p.size != 4:
         return Finding("wrong_shape", f"model.predict on the 4 XOR points returned shape "
@@ -55,11 +113,11 @@ def judge_xor_training(got):
         return Finding("not_finite", f"model.predict gives {fmt} on the four XOR points")
     if np.array_equal(p, _XOR_Y):
         return None
-    hint = ("predict should return class labels 0 or 1, not probabilities"
+    hint = hint or ("predict should return class labels 0 or 1, not probabilities"
             if np.any((p != 0) & (p != 1)) else
             "train longer, try another learning rate or more hidden units, and check that "
             "the hidden layer has a non-linear activation")
-    return Finding("values", f"the trained model predicts {fmt} on (0,0), (0,1), (1,0), (1,1); "
+    return Finding("values", f"{words} {fmt} on (0,0), (0,1), (1,0), (1,1); "
                    "XOR is [0, 1, 1, 0]", hint=hint)
 
 

@@ -84,7 +84,12 @@ PROMISES: dict[str, list[tuple[str, str]]] = {
         ("Python ints, which never overflow (NumPy's int64 wraps past 2**63)", "a count past 2**63"),
     ],
     "xor_weights": [("relu(X @ W.T + c) @ w is exactly [0, 1, 1, 0]", "the four XOR points")],
-    "train_xor": [("trains with the given rng and predicts XOR", "rng = default_rng")],
+    "train_xor": [
+        ("trains with the given rng and predicts XOR", "rng = default_rng"),
+        ("the rng is used for the initial weights: another rng gives another model (still XOR), "
+         "the same rng the same model (no np.random.* nor a generator of its own)",
+         "another rng and the same rng again"),
+    ],
     "bump_network": [
         ("the hand-worked knots, heights and steepness", "hand-worked"),
         ("one bump", "1 bump"),

@@ -5,7 +5,9 @@ subprocess, the notebook checks run it in the kernel. :func:`call` resolves a ca
 function with warnings caught and global state (NumPy error settings, the legacy global RNG)
 restored afterwards, and returns an :class:`Outcome`: the output normalised to the exercise's
 :data:`LAYOUTS` (arrays, nested tuples and lists; generators consumed; a trained model replaced by
-its predictions), the exception if any (type, message and the student's own line), which input
+its predictions; for a case tagged ``rng_pair:<seed>`` also its probabilities on fixed probe
+points and those of two more calls, with ``default_rng(<seed>)`` and with the case's rng again:
+:func:`rng_runs`), the exception if any (type, message and the student's own line), which input
 arrays were changed, the warnings, and optionally the time taken.
 
 No nnlib here (see :mod:`autograder.checks.wire`).
@@ -27,10 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .twins import refusal_for
-from .wire import Case, WireError, dumps, loads, resolve
+from .wire import Case, RngSpec, WireError, dumps, loads, resolve
 
-__all__ = ["LAYOUTS", "Leaf", "Model", "Outcome", "OutputProblem", "Seq", "Tup", "call", "describe",
-           "error_info", "none_return", "normalize_output", "single_thread"]
+__all__ = ["LAYOUTS", "PROBES", "Leaf", "Model", "Outcome", "OutputProblem", "Seq", "Tup", "call",
+           "describe", "error_info", "fingerprint", "none_return", "normalize_output", "rng_pair",
+           "single_thread"]
 
 MAX_ITEMS = 100_000   # longest sequence (e.g. minibatches) read from a student's output
 
@@ -205,9 +208,11 @@ class Outcome:
     warnings: list = field(default_factory=list)  # "RuntimeWarning: overflow encountered in exp"
     seconds: float | None = None   # best wall time (timing cases only)
     none_at: dict | None = None    # returned None: {"kind", "lineno", "line"} (see none_return)
+    rng_runs: dict | None = None   # case tagged rng_pair: see rng_runs()
 
     def to_wire(self) -> bytes:
         return dumps({"output": self.output, "returned": self.returned, "none_at": self.none_at,
+                      "rng_runs": self.rng_runs,
                       "not_implemented": self.not_implemented, "error": self.error,
                       "problem": self.problem, "mutated": self.mutated,
                       "warnings": self.warnings, "seconds": self.seconds})
@@ -233,13 +238,30 @@ class Outcome:
         none_at = get("none_at", dict | type(None), None)
         if none_at is not None:
             none_at = {k: str(none_at.get(k, ""))[:300] for k in ("kind", "lineno", "line")}
+        rng_runs = _rng_runs_from_wire(get("rng_runs", dict | type(None), None))
         return cls(output=d.get("output"), returned=str(get("returned", str, ""))[:200],
                    not_implemented=bool(get("not_implemented", bool, False)), error=error,
                    problem=None if d.get("problem") is None else str(d["problem"])[:500],
                    mutated={str(k): float(v) for k, v in mutated.items()
                             if isinstance(v, float | int)},
                    warnings=[str(w)[:300] for w in get("warnings", list, [])][:20],
-                   seconds=None if seconds is None else float(seconds), none_at=none_at)
+                   seconds=None if seconds is None else float(seconds), none_at=none_at,
+                   rng_runs=rng_runs)
+
+
+def _rng_runs_from_wire(d):
+    """``rng_runs`` as read from an untrusted outcome: known keys only, small numeric arrays."""
+    if d is None:
+        return None
+    out = {}
+    for key in _RNG_RUN_KEYS:
+        v = d.get(key)
+        if v is not None and not (isinstance(v, np.ndarray) and v.dtype.kind in "biuf"
+                                  and v.size <= 10_000):
+            raise WireError(f"outcome field rng_runs[{key!r}] has the wrong type")
+        out[key] = v
+    out["error"] = None if d.get("error") is None else str(d["error"])[:500]
+    return out
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograder/
@@ -331,6 +353,69 @@ def none_return(fn, case: Case) -> dict | None:
     return {"kind": kind, "lineno": str(seen["lineno"]), "line": line}
 
 
+# --- the rng contract of a trained model -----------------------------------------------------------
+
+#: Points a trained XOR model is probed on: the four corners and points between and beyond them.
+PROBES = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0],
+                   [0.5, 0.5], [0.3, 0.8], [-1.0, 2.0], [2.0, -0.5]])
+_RNG_RUN_KEYS = ("first", "other", "again", "other_predict")
+
+
+def rng_pair(case: Case) -> int | None:
+    """The second seed of a case tagged ``rng_pair:<seed>``, or None."""
+    for tag in case.tags:
+        if tag.startswith("rng_pair:"):
+            return int(tag.split(":", 1)[1])
+    return None
+
+
+def fingerprint(model) -> np.ndarray | None:
+    """Numbers that depend on every weight of ``model``: its probabilities (or scores) on
+    :data:`PROBES`, from ``predict_proba``, ``model(P)`` or ``model.forward(P)[0]``. None when
+    none of them gives floats that are not all whole numbers (class labels cannot tell two
+    models apart reliably)."""
+    for method in ("predict_proba", "__call__", "forward"):
+        fn = getattr(model, method, None)
+        if not callable(fn) or (method == "__call__" and isinstance(model, type)):
+            continue
+        try:
+            out = fn(PROBES.copy())
+            if method == "forward":
+                out = out[0]
+            arr = np.array(out, dtype=np.float64)
+        except Exception:  # not this method: try the next
+            continue
+        if 0 < arr.size <= 10_000 and np.all(np.isfinite(arr)) and np.any(arr != np.round(arr)):
+            return arr
+    return None
+
+
+def rng_runs(name: str, fn, case: Case, first) -> dict:
+    """The rng contract of a training exercise (case tagged ``rng_pair:<seed>``): the fingerprint
+    of the model of the first call (``first``), of a call with ``default_rng(<seed>)``
+    (``other``, and its predictions on the case's points, ``other_predict``) and of one more call
+    with the case's own rng (``again``). ``error``: what the extra calls raised, if anything."""
+    seed2 = rng_pair(case)
+    runs = {"first": fingerprint(first), "other": None, "again": None, "other_predict": None,
+            "error": None}
+    if runs["first"] is None or seed2 is None:
+        return runs
+    other_args = tuple(RngSpec(seed2) if isinstance(a, RngSpec) else a for a in case.args)
+    try:
+        for key, args in (("other", other_args), ("again", case.args)):
+            live = resolve(tuple(args))
+            model = fn(*live, **resolve(dict(case.kwargs)))
+            runs[key] = fingerprint(model)
+            if key == "other":
+                runs["other_predict"] = normalize_output(name, model, live)
+    except OutputProblem as exc:
+        runs["error"] = f"it returned something else: {exc}"
+    except Exception as exc:  # the student's bug, reported, never raised
+        info = error_info(exc)
+        runs["error"] = f"{info['type']}: {info['message']}"[:500]
+    return runs
+
+
 def _arrays(value, path: str):
     """(path, array) for every array inside ``value`` (args may nest lists and tuples)."""
     if isinstance(value, np.ndarray):
@@ -372,6 +457,8 @@ def _run_once(name: str, fn, case: Case, outcome: Outcome):
         outcome.problem = str(exc)
         out = None
     seconds = time.perf_counter() - t0
+    if out is not None and rng_pair(case) is not None:
+        outcome.rng_runs = rng_runs(name, fn, case, raw)
     for path, arr, before in watched:
         change = _change(before, arr)
         if change > 0:

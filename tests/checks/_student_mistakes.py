@@ -1355,3 +1355,54 @@ m("iterate_minibatches", "rng_ignored", "a seeded generator of its own", """
             yield X[idx], y[idx]
 """)
 sgd("rng_ignored", "default_rng(0) for the order", order="order = np.random.default_rng(0).permutation(len(X))")
+
+# ============================== the rng contract of train_xor; counts as NumPy numbers =========
+m("train_xor", "rng_ignored", "np.random.seed for reproducibility, rng never passed on", """
+    def train_xor(X, y, rng):
+        np.random.seed(0)   # so that it always works
+        model = nnlib.MLP([2, 8, 2], activation="tanh", output="softmax",
+                          rng=np.random.default_rng(np.random.randint(1000)))
+        nnlib.train(model, X, y, lr=1.0, n_epochs=200, batch_size=None, progress=False)
+        return model
+""")
+m("train_xor", "rng_ignored", "a generator of its own: default_rng(0)", """
+    def train_xor(X, y, rng):
+        model = nnlib.MLP([2, 8, 2], activation="tanh", output="softmax", rng=np.random.default_rng(0))
+        nnlib.train(model, X, y, lr=1.0, n_epochs=200, batch_size=None, progress=False)
+        return model
+""")
+m("train_xor", "rng_ignored", "a fresh np.random.default_rng() inside", """
+    def train_xor(X, y, rng):
+        gen = np.random.default_rng()
+        model = nnlib.MLP([2, 8, 2], activation="tanh", output="softmax", rng=gen)
+        nnlib.train(model, X, y, lr=1.0, n_epochs=200, batch_size=None, progress=False)
+        return model
+""")
+m("train_xor", "rng_ignored", "initial weights drawn with np.random.randn", """
+    def train_xor(X, y, rng):
+        H = 16
+        model = nnlib.MLP([2, H, 2], activation="tanh", output="softmax", rng=rng)
+        model.params = [(np.random.randn(H, 2), np.zeros(H)),
+                        (np.random.randn(2, H) * 0.3, np.zeros(2))]
+        nnlib.train(model, X, y, lr=1.0, n_epochs=300, batch_size=None, progress=False)
+        return model
+""")
+m("count_parameters", "wrong_dtype", "np.sum of a list of products (NumPy's int64)", """
+    def count_parameters(layer_sizes, bias=True):
+        weights = np.sum([a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:])])
+        biases = np.sum(layer_sizes[1:]) if bias else 0
+        return weights + biases
+""")
+m("count_parameters", "wrong_dtype", "np.dot of float arrays (a np.float64 holding the count)", """
+    def count_parameters(layer_sizes, bias=True):
+        n = np.asarray(layer_sizes, dtype=float)
+        return np.dot(n[:-1], n[1:]) + (n[1:].sum() if bias else 0.0)
+""")
+r("train_xor", "own initial weights drawn from rng.normal", """
+    def train_xor(X, y, rng):
+        model = nnlib.MLP([2, 8, 2], activation="tanh", output="softmax", rng=rng)
+        model.params = [(rng.normal(0.0, 1.0, size=(8, 2)), np.zeros(8)),
+                        (rng.normal(0.0, 0.5, size=(2, 8)), np.zeros(2))]
+        nnlib.train(model, X, y, lr=1.0, n_epochs=300, batch_size=None, progress=False)
+        return model
+""")

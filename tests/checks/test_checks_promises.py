@@ -127,11 +127,23 @@ BREAKERS = [
                 grad[i] = (up - down) / (2 * h)
             return grad
     """), "f reads the caller's x"),
-    (W("count_parameters", "wrong_dtype", "NumPy's int64 arithmetic", """
+    (W("count_parameters", "wrong_dtype", "NumPy's int64 arithmetic, then int()", """
+        def count_parameters(layer_sizes, bias=True):
+            n = np.array(layer_sizes)
+            return int(n[:-1] @ n[1:] + (n[1:].sum() if bias else 0))
+    """), "a count past 2**63"),
+    (W("count_parameters", "wrong_dtype", "NumPy's int64 returned as it is", """
         def count_parameters(layer_sizes, bias=True):
             n = np.array(layer_sizes)
             return n[:-1] @ n[1:] + (n[1:].sum() if bias else 0)
-    """), "a count past 2**63"),
+    """), "the lecture's 3-4-2 network"),
+    (W("train_xor", "rng_ignored", "a seeded generator of its own instead of rng", """
+        def train_xor(X, y, rng):
+            model = nnlib.MLP([2, 8, 2], activation="tanh", output="softmax",
+                              rng=np.random.default_rng(1))
+            nnlib.train(model, X, y, lr=1.0, n_epochs=200, batch_size=None, progress=False)
+            return model
+    """), "another rng and the same rng again"),
     (W("mlp_forward", "missing_error", "any unknown output is treated as identity", """
         def mlp_forward(X, params, activation, output):
             g, _ = nnlib.get_activation(activation)
