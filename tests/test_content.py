@@ -24,9 +24,9 @@ from autograder.exercises import ASSIGNMENTS, exercises_for, get_exercise
 from autograder.notebooks import solution_path
 
 REUSE_RULE = (
-    "**The reuse rule.** Your answers may use NumPy, helper functions you define in the same cell, and your "
-    "own answers to earlier exercises of this notebook; they may not call nnlib's reference version of an "
-    "exercise of this notebook (the check tells you if one does)."
+    "**The reuse rule.** Your answers may use NumPy, helper functions you define in the same cell or in a "
+    "code cell you add above it, and your own answers to earlier exercises of this notebook; they may not "
+    "call nnlib's reference version of an exercise of this notebook (the check tells you if one does)."
 )
 GRADED_DOCSTRING = (
     '"""Graded: the check above again, on fresh cases (a failure here is the same problem, not a new one)."""'

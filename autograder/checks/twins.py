@@ -1,8 +1,9 @@
 """The course's one rule on what an answer may call, and its enforcement.
 
 **The rule.** An answer may use NumPy, anything of nnlib that is not the reference answer of an
-exercise of *its own notebook*, helper functions defined in its own answer cell, and the student's
-own answers from earlier in the same notebook. It may not call nnlib's twin of an exercise of its
+exercise of *its own notebook*, helper functions defined in its own answer cell or in a code cell
+the student added (grading runs those too: :mod:`autograder.grading.demo_cells`), and the
+student's own answers from earlier in the same notebook. It may not call nnlib's twin of an exercise of its
 notebook (``nnlib.dense_backward`` in notebook 06, say), directly or through another nnlib
 function.
 
