@@ -200,8 +200,9 @@ def _mpl_config_dir() -> str:
 
 
 #: Modules a sandbox fork server imports before forking: what the set-up cells and the sandbox use.
-SANDBOX_PRELOAD = ("numpy", "matplotlib.pyplot", "nnlib", "autograder.checks", "autograder.checks.runner",
-                   "autograder.checks.wire", "autograder.grading.jail", "autograder.grading.sandbox_main")
+SANDBOX_PRELOAD = ("numpy", "matplotlib.pyplot", "nnlib", "nnlib.demos.plot", "threadpoolctl",
+                   "autograder.checks", "autograder.checks.runner", "autograder.checks.wire",
+                   "autograder.grading.jail", "autograder.grading.sandbox_main")
 
 
 def sandbox_env(home: str = "/nonexistent") -> dict:
