@@ -267,8 +267,9 @@ RENDER_CACHE_SIZE = 4096
 
 def reuse_rendered_cells() -> None:
     """Keep nbconvert's syntax highlighting of a code cell and rendering of a Markdown cell in
-    this process, keyed by everything they read (the source, the language, the cell's metadata
-    or attachments, the exporter's settings).
+    this process, keyed by everything they read (the source, the language, the cell's
+    ``magics_language`` or attachments, the notebook's folder where images are embedded, the
+    exporter's settings).
 
     Both are pure functions of those, and they were half of the feedback's HTML export (0.25 s
     of CPU per student of 06_backprop here), spent again on the same instructor cells for every
@@ -295,8 +296,10 @@ def reuse_rendered_cells() -> None:
 
     @functools.wraps(highlight)
     def highlight_code(self, source, language=None, metadata=None):
-        key = ("code", source, language, self.pygments_lexer, as_key(metadata),
-               as_key(self.extra_formatter_options))
+        # of the cell's metadata nbconvert reads only "magics_language" (the rest, e.g. the run's
+        # execution times, differs in every submission)
+        magics = metadata.get("magics_language") if metadata else None
+        key = ("code", source, language, self.pygments_lexer, magics, as_key(self.extra_formatter_options))
         return remember(key, lambda: highlight(self, source, language, metadata))
 
     markdown = HTMLExporter.markdown2html
@@ -304,7 +307,8 @@ def reuse_rendered_cells() -> None:
     @functools.wraps(markdown)  # keeps jinja's pass_context mark
     def markdown2html(self, context, source):
         cell = context.get("cell", {})
-        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        # the notebook's folder matters only to embedded images (it is each student's own)
+        path = context.get("resources", {}).get("metadata", {}).get("path", "") if self.embed_images else ""
         key = ("markdown", source, as_key(cell.get("attachments", {})), path, self.embed_images,
                self.anchor_link_text, self.exclude_anchor_links, as_key(self.lexer_options))
         return remember(key, lambda: markdown(self, context, source))
