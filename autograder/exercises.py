@@ -42,6 +42,8 @@ class Exercise:
     options: dict = field(default_factory=dict)
     # options read by the checks: vectorised=True (a per-example Python loop is flagged too_slow),
     # generator=True (the statement asks for a generator: a returned list is wrong_type)
+    # kind="choice": a multiple-choice question, a function of no arguments returning one letter; no
+    # twin (reference None); its letters and hashed answer are in autograder.checks.choices
 
     @property
     def notebook(self) -> str:
@@ -71,6 +73,8 @@ _ALL = [
         "forward pass of a logistic neuron", vectorised=True),
     _ex("neuron_sgd_step", "02_logistic_neuron", nnlib.neuron_sgd_step, 3,
         "one SGD step of the delta rule"),
+    _ex("choice_dead_relu", "02_logistic_neuron", None, 1,
+        "multiple choice: a ReLU layer started with large negative biases", kind="choice"),
     # 03 MLP forward pass and counting
     _ex("dense_forward", "03_mlp_forward", nnlib.dense_forward, 2,
         "dense layer forward pass", vectorised=True),
@@ -110,6 +114,8 @@ _ALL = [
     _ex("sgd_epoch", "08_sgd_vs_gd", nnlib.sgd_epoch, 3, "one epoch of minibatch SGD"),
     _ex("hinge_sgd_update", "08_sgd_vs_gd", nnlib.hinge_sgd_update, 2,
         "hinge-loss SGD update"),
+    _ex("choice_batch_noise", "08_sgd_vs_gd", None, 1,
+        "multiple choice: the gradient noise of a four times larger batch", kind="choice"),
 ]
 
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in _ALL}

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import nnlib
+from autograder.checks.choices import CHOICES, letters_words
 from autograder.exercises import ASSIGNMENTS, exercises_for, get_exercise
 from autograder.notebooks import solution_path
 
@@ -35,6 +36,10 @@ FENCE = re.compile(r"```python\n(.*?)```", re.S)
 MAX_LINES = 32
 
 EXERCISES = [ex.name for a in ASSIGNMENTS for ex in exercises_for(a)]
+# A multiple-choice question has no worked example to recompute (its answer is one letter): the one
+# exemption, checked instead by test_choice_statement_lists_its_letters.
+CHOICE_QUESTIONS = [name for name in EXERCISES if get_exercise(name).kind == "choice"]
+WORKED = [name for name in EXERCISES if name not in CHOICE_QUESTIONS]
 
 
 def _cells(assignment: str):
@@ -60,7 +65,7 @@ def _namespace(name: str) -> dict:
     return ns
 
 
-@pytest.mark.parametrize("name", EXERCISES)
+@pytest.mark.parametrize("name", WORKED)
 def test_statement_ends_with_a_worked_example_that_the_reference_reproduces(name):
     ex = get_exercise(name)
     cells = _cells(ex.assignment)
@@ -75,6 +80,17 @@ def test_statement_ends_with_a_worked_example_that_the_reference_reproduces(name
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     result = runner.run(test, out=report.append)
     assert result.failed == 0, f"{name}: the printed worked example is out of date:\n{''.join(report)}"
+
+
+@pytest.mark.parametrize("name", CHOICE_QUESTIONS)
+def test_choice_statement_lists_its_letters(name):
+    """The statement of a multiple-choice question lists exactly its allowed letters, in order, and
+    the answer cell's docstring names them."""
+    cells = _cells(get_exercise(name).assignment)
+    i = _answer_index(cells, name)
+    letters = CHOICES[name].letters
+    assert re.findall(r"^\* \*\*([a-z])\.\*\* ", cells[i - 1].source, flags=re.M) == list(letters), name
+    assert "Return one letter: " + letters_words(letters) + "." in cells[i].source, name
 
 
 @pytest.mark.parametrize("a", ASSIGNMENTS)

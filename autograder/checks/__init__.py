@@ -34,6 +34,7 @@ import secrets
 from ..exercises import EXERCISES, get_exercise
 from .cases import PUBLIC_SEED, make_cases
 from .diagnose import CODES, CheckResult, judge
+from .kinds import choice_explanation
 from .runner import Outcome, call, normalize_output
 from .twins import ReferenceBlocked
 from .wire import Case, FnSpec, RngSpec, resolve
@@ -100,6 +101,9 @@ def check(name: str, student_fn, *, seed: int | None = None, hidden: bool = Fals
     n = len(cases)
     what = "hidden checks" if hidden else "checks"
     message = f"✓ {name}: all {n} {what} passed." if n > 1 else f"✓ {name}: the check passed."
+    if get_exercise(name).kind == "choice":  # the one case's letter: say why it is right
+        why = choice_explanation(name, result.output)
+        message = f"✓ {name}: right. {why[:1].upper()}{why[1:]}"
     return CheckResult(True, message, None, name, None, None, None, seed, hidden, n)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from ..exercises import EXERCISES, get_exercise
 from . import cases_autodiff, cases_backprop, cases_networks, cases_neurons, cases_softmax_sgd
 from .case_tools import TIMING_N, TIMING_N_MLP
+from .choices import CHOICES
 from .mistakes import MISTAKES
 from .wire import Case, FnSpec, RngSpec, cases_from_wire, cases_to_wire, resolve
 
@@ -48,6 +49,7 @@ GENERATORS = {
     **cases_backprop.GENERATORS,
     **cases_autodiff.GENERATORS,
     **cases_softmax_sgd.GENERATORS,
+    **{name: (lambda rng, hidden: [("your answer", (), set())]) for name in CHOICES},
 }
 
 # The autodiff exercise keeps its known mistakes beside its cases (one module for the exercise).
@@ -58,6 +60,8 @@ def arg_names(name: str) -> tuple:
     """Parameter names of the student function (those of its nnlib twin)."""
     if name == "train_xor":
         return ("X", "y", "rng")
+    if get_exercise(name).kind == "choice":
+        return ()
     ref = get_exercise(name).reference
     return tuple(inspect.signature(ref).parameters)
 

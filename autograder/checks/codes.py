@@ -66,6 +66,8 @@ JUDGE_MEANINGS = {
                    "floats are asked for; floats where integers are; NumPy's int64 (which wraps "
                    "around past 2**63) where Python ints are",
     "too_slow": "> 20x slower than the vectorised reference and > 10 ms (best of 5)",
+    "wrong_choice": "a multiple-choice question answered with a wrong letter (the message says why "
+                    "that choice is wrong)",
 }
 
 #: Codes that only the grading driver writes into the journal (see autograder.grading).

@@ -28,7 +28,7 @@ from ..exercises import get_exercise
 from .codes import CODE_MEANINGS, CODES, JUDGE_CODES
 from .compare import allclose, batch_size, low_precision, value_lines
 from .hints import STABILITY_HINTS, exception_hint
-from .kinds import judge_bumps, judge_xor_training, judge_xor_weights
+from .kinds import judge_bumps, judge_choice, judge_xor_training, judge_xor_weights
 from .leaf_findings import comparable, compare_leaf
 from .messages import CheckResult, Finding, describe_inputs, format_message
 from .mistakes import MISTAKES, UPDATES, Mistake
@@ -383,6 +383,8 @@ def _find(name: str, case: Case, outcome: Outcome) -> tuple[Finding | None, obje
         return judge_xor_weights(outcome.output), None
     if kind == "xor_training":
         return judge_xor_training(outcome.output, case, outcome.rng_runs), None
+    if kind == "choice":
+        return judge_choice(name, outcome.output), None
     expected = reference_output(name, case)
     if kind == "bump_network":
         return judge_bumps(case, expected, outcome.output), expected

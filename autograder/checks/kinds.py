@@ -5,7 +5,9 @@
   tagged ``rng_pair``) the rng must decide the model: another rng another model, still XOR, the
   same rng the same model (:func:`judge_rng_contract`);
 - ``bump_network``: the *function* the parameters compute (on a grid) must match the reference's,
-  so any order of the hidden units passes, and the shapes must be ``(2m, 1), (2m,), (1, 2m), (1,)``.
+  so any order of the hidden units passes, and the shapes must be ``(2m, 1), (2m,), (1, 2m), (1,)``;
+- ``choice``: the letter's hash must be the stored answer's (:mod:`.choices`); a wrong letter is told
+  why that choice is wrong (:func:`judge_choice`).
 """
 
 from __future__ import annotations
@@ -14,14 +16,33 @@ import numpy as np
 
 import nnlib
 
+from .choices import CHOICES, answer_hash
 from .compare import allclose, first_diff, value_lines
 from .messages import Finding, num
 
-__all__ = ["judge_bumps", "judge_rng_contract", "judge_xor_training", "judge_xor_weights"]
+__all__ = ["choice_explanation", "judge_bumps", "judge_choice", "judge_rng_contract", "judge_xor_training",
+           "judge_xor_weights"]
 
 
 _XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 _XOR_Y = np.array([0.0, 1.0, 1.0, 0.0])
+
+
+def judge_choice(name: str, letter: str):
+    """None if ``letter`` (normalised: one allowed lower-case letter) is the answer of question
+    ``name``; else a ``wrong_choice`` finding with the explanation of that letter."""
+    question = CHOICES[name]
+    if answer_hash(name, letter) == question.answer:
+        return None
+    return Finding("wrong_choice", f'{name} returned "{letter}", which is not the answer: '
+                   f"{question.why[letter]}",
+                   hint="read the question again with this in mind: one of the other letters is right")
+
+
+def choice_explanation(name: str, letter: str) -> str:
+    """Why ``letter`` is the answer of ``name`` (shown with the ✓; '' if it is not the answer)."""
+    question = CHOICES[name]
+    return question.why[letter] if answer_hash(name, letter) == question.answer else ""
 
 
 def judge_xor_weights(got):

@@ -12,7 +12,7 @@ from itertools import permutations
 import numpy as np
 
 from .messages import Finding
-from .runner import Leaf, Model, Seq, Tup
+from .runner import Choice, Leaf, Model, Seq, Tup
 
 __all__ = ["MAX_ENTRIES", "at", "conforms", "layout_words", "leaves", "same", "seq_lengths", "swapped"]
 
@@ -131,6 +131,8 @@ def conforms(layout, value) -> bool:
                 and value.size <= MAX_ENTRIES)
     if isinstance(layout, Model):
         return conforms(Leaf("p"), value)
+    if isinstance(layout, Choice):
+        return isinstance(value, str) and value in layout.letters
     if isinstance(layout, Tup):
         return (isinstance(value, tuple) and len(value) == len(layout.items)
                 and all(conforms(sub, v) for sub, v in zip(layout.items, value, strict=True)))
@@ -146,4 +148,6 @@ def layout_words(layout) -> str:
         return f"{len(layout.items)} values"
     if isinstance(layout, Seq):
         return "a list"
+    if isinstance(layout, Choice):
+        return "one letter"
     return "a number or an array"

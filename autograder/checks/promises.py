@@ -171,4 +171,6 @@ PROMISES: dict[str, list[tuple[str, str]]] = {
         ("no update exactly at y z = 1", "exactly on the margin"),
         ("an update for a wrong prediction with y = -1", "a wrong prediction"),
     ],
+    "choice_dead_relu": [("one of the letters, as a string", "your answer")],
+    "choice_batch_noise": [("one of the letters, as a string", "your answer")],
 }

@@ -31,8 +31,8 @@ import numpy as np
 from .twins import refusal_for
 from .wire import Case, RngSpec, WireError, dumps, loads, resolve
 
-__all__ = ["LAYOUTS", "PROBES", "Leaf", "Model", "Outcome", "OutputProblem", "Seq", "Tup", "call",
-           "describe", "error_info", "fingerprint", "none_return", "normalize_output", "rng_pair",
+__all__ = ["LAYOUTS", "PROBES", "Choice", "Leaf", "Model", "Outcome", "OutputProblem", "Seq", "Tup",
+           "call", "describe", "error_info", "fingerprint", "none_return", "normalize_output", "rng_pair",
            "single_thread"]
 
 MAX_ITEMS = 100_000   # longest sequence (e.g. minibatches) read from a student's output
@@ -72,6 +72,14 @@ class Model:
     name: str = "model"
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One letter of ``letters`` (a string; upper case and spaces around it are accepted)."""
+
+    letters: tuple = ("a", "b", "c", "d")
+    name: str = "the letter"
+
+
 def _T(*names):
     return Tup(tuple(Leaf(n) if isinstance(n, str) else n for n in names))
 
@@ -108,6 +116,8 @@ LAYOUTS = {
     "iterate_minibatches": Seq(Tup((Leaf("X_batch"), Leaf("y_batch")), "a batch"), "batches", "batch"),
     "sgd_epoch": Tup((_PARAMS, Leaf("losses"))),
     "hinge_sgd_update": _T("w", "b"),
+    "choice_dead_relu": Choice(),
+    "choice_batch_noise": Choice(),
 }
 
 
@@ -182,6 +192,14 @@ def _conform(raw, layout, name: str, case_args):
             raise OutputProblem(f"it should return a trained model with a .predict method "
                                 f"but returned {describe(raw)}")
         return _leaf(predict(np.array(case_args[0], copy=True)), "model.predict(X)")
+    if isinstance(layout, Choice):
+        letter = raw.strip().lower() if isinstance(raw, str) else None
+        if letter not in layout.letters:
+            quoted = [f'"{x}"' for x in layout.letters]
+            allowed = ", ".join(quoted[:-1]) + " or " + quoted[-1]
+            got = f"the string {raw!r:.40}" if isinstance(raw, str) else describe(raw)
+            raise OutputProblem(f"it should return one letter, {allowed} (a string), but returned {got}")
+        return letter
     raise TypeError(f"unknown layout {layout!r}")
 
 

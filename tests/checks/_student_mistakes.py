@@ -1406,3 +1406,34 @@ r("train_xor", "own initial weights drawn from rng.normal", """
         nnlib.train(model, X, y, lr=1.0, n_epochs=300, batch_size=None, progress=False)
         return model
 """)
+
+# ============================== multiple choice (issue 15): a wrong letter, not a letter =========
+m("choice_dead_relu", "wrong_choice", "trusts gradient descent to move the biases back", """
+    def choice_dead_relu():
+        return "a"
+""")
+m("choice_dead_relu", "wrong_type", "the choice's text instead of its letter", """
+    def choice_dead_relu():
+        return "Every unit is dead from the start"
+""")
+m("choice_batch_noise", "wrong_choice", "the variance's quarter taken for the noise", """
+    def choice_batch_noise():
+        return "a"
+""")
+m("choice_batch_noise", "wrong_choice", "the cost put on the epoch, not the update", """
+    def choice_batch_noise():
+        return "d"
+""")
+m("choice_batch_noise", "wrong_type", "the letter's position as a number", """
+    def choice_batch_noise():
+        return 2
+""")
+r("choice_dead_relu", "upper case with a space", """
+    def choice_dead_relu():
+        return " D"
+""")
+r("choice_batch_noise", "the letter kept in a variable", """
+    def choice_batch_noise():
+        answer = "b"
+        return answer
+""")

@@ -20,7 +20,7 @@ from autograder.checks import check
 from autograder.exercises import EXERCISES
 
 SNAPSHOT = Path(__file__).with_name("student_messages.snapshot.txt")
-HIDDEN_SEEDS = range(8)  # with the visible seed: 1,575 cases over the 27 exercises
+HIDDEN_SEEDS = range(8)  # with the visible seed: 1,593 cases over the 29 exercises
 
 
 def _verdicts():

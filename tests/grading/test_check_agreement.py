@@ -475,3 +475,20 @@ def test_a_stub_raised_at_the_top_of_an_answer_cell_is_not_implemented_not_an_ex
     assert [(v.exercise, v.diagnosis) for v in graded] == [
         ("perceptron_predict", "not_implemented"), ("perceptron_epoch", "not_implemented")], graded
     assert "replace `raise NotImplementedError()`" in graded[0].message
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("assignment, name, answer, code", [
+    ("02_logistic_neuron", "choice_dead_relu", 'return "B"', "wrong_choice"),
+    ("08_sgd_vs_gd", "choice_batch_noise", "return 2", "wrong_type"),
+], ids=["02-wrong-letter", "08-not-a-letter"])
+def test_a_multiple_choice_answer_gets_the_same_verdict_in_the_check_and_the_recheck(
+        tmp_path, assignment, name, answer, code):
+    """A graded multiple-choice question (issue 15) returns one letter, a string: it crosses the
+    jail and is judged there as the check cell judges it; the notebook's other answers still pass."""
+    notebook = _submission(tmp_path, assignment, {name: f"def {name}():\n    {answer}\n"})
+    graded, _info = recheck(assignment, notebook, run_seed=RUN_SEED, slot=5)
+    regraded = {v.exercise: (v.passed, v.diagnosis) for v in graded}
+    assert regraded == _kernel_verdicts(assignment, notebook)
+    assert regraded[name] == (False, code)
+    assert all(ok for n, (ok, _) in regraded.items() if n != name), regraded
