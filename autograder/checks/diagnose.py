@@ -273,7 +273,7 @@ PYTHON_INTS = {"count_parameters": "the count"}
 
 def _python_int_finding(name: str, outcome: Outcome) -> Finding | None:
     """The right number, but not a Python int where the statement asks for one (``returned``, the
-    runner's description of the raw value, says which type it is: 'a int64 (np.int64(26))')."""
+    runner's description of the raw value, says which type it is: 'an int64 (np.int64(26))')."""
     m = re.match(r"an? (\w+) \((.*)\)$", outcome.returned)
     if m is None or m.group(1) == "int":
         return None

@@ -133,10 +133,11 @@ def describe(value) -> str:
         return f"an array of shape {value.shape}"
     if isinstance(value, tuple | list):
         return f"a {type(value).__name__} of {len(value)}"
-    if isinstance(value, bool | int | float | np.generic):
-        return f"a {type(value).__name__} ({value!r})"
     name = type(value).__name__
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    if isinstance(value, bool | int | float | np.generic):
+        return f"{article} {name} ({value!r})"
+    return f"{article} {name}"
 
 
 def _leaf(raw, name: str) -> np.ndarray:
