@@ -328,7 +328,9 @@ def test_a_scheduler_killed_mid_run_ends_the_client_and_a_rerun_on_a_new_one_res
         assert all(w.poll() is not None for w in workers), "a Dask worker outlived its scheduler"
     err = err_path.read_text()
     assert rc == 2, err[-3000:]
-    assert took < 15, f"the client took {took:.0f} s to notice its scheduler was gone"
+    # at once when Dask cancels the tasks on the lost connection; at worst when the loop's next call
+    # to the scheduler runs out of its 20 s limit (seen at 21 s under the full suite's load)
+    assert took < 35, f"the client took {took:.0f} s to notice its scheduler was gone"
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"error: lost the Dask scheduler at {address} "), err[-3000:]
     assert "rerun the same command: the run resumes where it stopped" in last, last
