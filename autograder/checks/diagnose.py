@@ -34,7 +34,7 @@ from .messages import CheckResult, Finding, describe_inputs, format_message
 from .mistakes import MISTAKES, UPDATES, Mistake
 from .oracles import oracle_output
 from .output_tree import at, conforms, layout_words, leaves, seq_lengths, swapped
-from .recognisers import general_mistakes
+from .recognisers import PYTHON_INTS, general_mistakes
 from .runner import LAYOUTS, SLOW_SECONDS, Outcome, OutputProblem, call, normalize_output, single_thread
 from .twins import blocked_call
 from .wire import Case, resolve
@@ -266,10 +266,6 @@ INTEGER_HINTS = {
     None: "integer arithmetic stays integer: no division and no float constants (1.0); or convert "
           "at the end with .astype(int) (an array) or int(...) (a number)",
 }
-
-#: Exercises whose statement promises a Python int (the whole output is that number).
-PYTHON_INTS = {"count_parameters": "the count"}
-
 
 def _python_int_finding(name: str, outcome: Outcome) -> Finding | None:
     """The right number, but not a Python int where the statement asks for one (``returned``, the

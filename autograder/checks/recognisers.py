@@ -43,7 +43,7 @@ from .compare import allclose
 from .messages import Finding
 from .mistakes import Mistake
 
-__all__ = ["general_mistakes", "shape_mistake"]
+__all__ = ["PYTHON_INTS", "general_mistakes", "shape_mistake"]
 
 #: forward passes whose bias arguments are biases of the prediction (not a starting value)
 _FORWARD = ("perceptron_predict", "neuron_forward", "dense_forward", "mlp_forward", "bump_forward")
@@ -230,8 +230,10 @@ def _int64(ref):
     return fn
 
 
-#: exercises whose statement asks for Python ints, and where NumPy's int64 can overflow
-_PYTHON_INTS = ("count_parameters",)
+#: Exercises whose statement promises a Python int (the whole output is that number) -> what the
+#: number is called in messages; NumPy's int64 can overflow there (also read by diagnose's
+#: quality stage, which names a right count of the wrong type).
+PYTHON_INTS = {"count_parameters": "the count"}
 
 
 # --- a gradient on a copy of x -----------------------------------------------------------------
@@ -262,7 +264,7 @@ def general_mistakes(name: str) -> tuple:
         out += _broadcast_loss_mistakes(ref)
     if "rng" in names and name in ("iterate_minibatches", "sgd_epoch"):
         out += _rng_mistakes(ref, names)
-    if name in _PYTHON_INTS:
+    if name in PYTHON_INTS:
         out.append(Mistake("wrong_dtype", "{leaf} wrapped around: it was computed with NumPy's int64, "
                            "which overflows past 2**63 (about 9.2e18) and gives a wrong count",
                            _int64(ref), hint="count with Python ints, e.g. sum(a * b for a, b in "
