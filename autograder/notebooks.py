@@ -28,7 +28,7 @@ import nbformat
 
 from .exercises import ASSIGNMENTS, exercises_for
 
-__all__ = ["ROOT", "NotebookError", "release", "solution_path", "sync_metadata"]
+__all__ = ["ROOT", "NotebookError", "cell_source", "release", "solution_path", "sync_metadata"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_VERSION = 3
@@ -40,6 +40,13 @@ RAISES = "raises-exception"
 
 class NotebookError(ValueError):
     """A solution notebook does not follow the course pattern."""
+
+
+def cell_source(cell) -> str:
+    """A cell's source as one string, from a notebook read as plain JSON (a list of lines, or a
+    string; anything else a hostile submission put there, as its ``str``)."""
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def solution_path(assignment: str, root: Path = ROOT) -> Path:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..notebooks import _CHECK_CALL as CHECK_CALL
+from ..notebooks import cell_source
 
 __all__ = ["InstructorCells", "RestoreDemoCells", "SkipDemoCells", "added_by_student",
            "autograde_preprocessors", "cell_runs_at_grading", "instructor_cells"]
@@ -42,11 +43,6 @@ class InstructorCells:
     setup: tuple = ()
     ids: frozenset = frozenset()
     sources: frozenset = frozenset()
-
-
-def _source(cell) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def instructor_cells(assignment: str | None, root=None) -> InstructorCells:
@@ -78,7 +74,7 @@ def added_by_student(cell, instructor: InstructorCells) -> bool:
     ``id``; a copy of an instructor's cell has the same source: neither counts)?"""
     if cell.get("cell_type") != "code" or _nbgrader_role(cell) or not instructor.ids:
         return False
-    source = _source(cell).strip()
+    source = cell_source(cell).strip()
     return bool(source) and cell.get("id") not in instructor.ids and source not in instructor.sources
 
 
@@ -87,7 +83,7 @@ def cell_runs_at_grading(cell, setup_sources=(), instructor: InstructorCells | N
     if _nbgrader_role(cell):
         return True
     tags = cell.get("metadata", {}).get("tags", [])
-    source = _source(cell)
+    source = cell_source(cell)
     instructor = instructor or InstructorCells()
     return (isinstance(tags, list) and "setup" in tags) or source in (*setup_sources, *instructor.setup) \
         or bool(CHECK_CALL.search(source)) or added_by_student(cell, instructor)

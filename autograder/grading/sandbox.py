@@ -43,7 +43,7 @@ from ..checks.diagnose import judge
 from ..checks.runner import Outcome
 from ..checks.wire import WireError, cases_to_wire
 from ..exercises import EXERCISES, exercises_for
-from ..notebooks import ROOT, solution_path
+from ..notebooks import ROOT, cell_source, solution_path
 from .jail import Limits, kill_uid, slot_uid
 
 __all__ = ["Verdict", "answer_cells", "exercise_seed", "grading_steps", "recheck", "setup_source"]
@@ -88,11 +88,6 @@ def setup_source(assignment: str, root: Path = ROOT) -> str:
     return "\n\n".join(cells)
 
 
-def _cell_source(cell) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def _answer_positions(nb, assignment: str) -> dict[str, int]:
     """``{exercise: index of its answer cell in nb["cells"]}`` (see :func:`answer_cells`)."""
     names = [ex.name for ex in exercises_for(assignment)]
@@ -107,7 +102,7 @@ def _answer_positions(nb, assignment: str) -> dict[str, int]:
             found[gid] = i
     for i, cell in enumerate(cells):
         if cell.get("cell_type") == "code":
-            for name in _DEF.findall(_cell_source(cell)):
+            for name in _DEF.findall(cell_source(cell)):
                 if name in names and name not in found:
                     found[name] = i
     return {n: found[n] for n in names if n in found}
@@ -117,7 +112,7 @@ def answer_cells(nb, assignment: str) -> dict[str, str]:
     """The submission's answer cell for each exercise, found by nbgrader's ``grade_id`` or, when a
     student has damaged the metadata, by the ``def NAME(`` it contains."""
     cells = nb.get("cells", [])
-    return {n: _cell_source(cells[i]) for n, i in _answer_positions(nb, assignment).items()}
+    return {n: cell_source(cells[i]) for n, i in _answer_positions(nb, assignment).items()}
 
 
 def grading_steps(nb, assignment: str, root: Path = ROOT) -> list[dict]:
@@ -145,9 +140,9 @@ def grading_steps(nb, assignment: str, root: Path = ROOT) -> list[dict]:
     steps: list[dict] = []
     for i, cell in enumerate(cells):
         if i in by_index:
-            steps.append({"cell": f"c{i}", "name": by_index[i], "source": _cell_source(cell)})
+            steps.append({"cell": f"c{i}", "name": by_index[i], "source": cell_source(cell)})
         elif added_by_student(cell, instructor):
-            steps.append({"cell": f"c{i}", "name": None, "source": _cell_source(cell)})
+            steps.append({"cell": f"c{i}", "name": None, "source": cell_source(cell)})
         steps.extend({"check": name} for name in check_at.get(i, ()))
     return steps
 
