@@ -103,7 +103,7 @@ def _refusers(twins: dict) -> dict:
 def block_twins(twins: dict, exercises: dict | None = None) -> None:
     """For good (the re-check sandbox): replace every twin ``{exercise: function}`` wherever a
     loaded module holds it, and in the exercise registry ``exercises`` if given."""
-    by_id = {id(fn): refuser(fn.__name__, name) for name, fn in twins.items()}
+    by_id = _refusers(twins)
     for container, key, _old, new in _locations(by_id, _namespaces()):
         container[key] = new
     if exercises is not None:
