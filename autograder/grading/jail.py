@@ -21,6 +21,13 @@ re-check sandbox in :mod:`autograder.grading.sandbox_main`, and the kernel that 
 - otherwise it tries the same inside an unprivileged user namespace, and when the kernel forbids
   that it applies the resource limits only (the report says which level was reached).
 
+As root with a ``uid``, the jailed process tree also runs in a memory cgroup of its own
+(:mod:`.cgroup`, made by the original process, joined by PID 1 before PID 2 exists, removed by the
+supervisor when the namespace has ended), whose limit (:meth:`Limits.memory_cgroup_bytes`) bounds
+what the tree holds in RAM, kernel memory such as socket and pipe buffers included, which the
+address-space limit does not count. Where no cgroup can be made the jail goes on without it and
+:data:`REACHED` says so.
+
 Always, last, before returning: resource limits (CPU seconds, address space, file size, number of
 processes, open files, no core dumps), ``PR_SET_NO_NEW_PRIVS``, and a seccomp filter
 (:func:`install_seccomp`) that refuses the system calls grading never needs.
@@ -39,6 +46,8 @@ import stat
 import struct
 import sys
 from dataclasses import dataclass
+
+from . import cgroup
 
 __all__ = ["DENIED_SYSCALLS", "Limits", "enter_jail", "install_seccomp", "kill_uid", "slot_uid"]
 
@@ -88,6 +97,21 @@ class Limits:
     #: many MiB laid over it (an overlay: the folder's files stay visible), never to the host's
     #: disk; for a process whose caller reads nothing it writes there (nbgrader's kernel).
     working_folder_mib: int | None = None
+    #: Bound (bytes) on what the jailed process tree holds in RAM, kernel memory (socket and pipe
+    #: buffers) and tmpfs pages included: its memory cgroup's limit (see :mod:`.cgroup`). ``None``:
+    #: the address-space limit, plus the private tmpfs folders, plus :data:`CGROUP_MARGIN`.
+    cgroup_bytes: int | None = None
+
+    def memory_cgroup_bytes(self) -> int:
+        if self.cgroup_bytes is not None:
+            return self.cgroup_bytes
+        tmpfs_mib = sum(PRIVATE_TMP.values()) + (self.working_folder_mib or 0)
+        return self.memory_bytes + tmpfs_mib * 1024**2 + CGROUP_MARGIN
+
+
+#: Room above the address-space and tmpfs sizes in a jail's memory cgroup: page cache of the files
+#: it reads, page tables, the kernel's own structures for its processes, sockets and pipes.
+CGROUP_MARGIN = 256 * 1024**2
 
 
 def slot_uid(slot: int) -> int:
@@ -309,13 +333,17 @@ def _wait_exit_code(pid: int) -> int:
     return code if code >= 0 else 128 - code
 
 
-def _supervise(child: int, mask) -> None:
+def _supervise(child: int, mask, memory_cgroup: str | None = None) -> None:
     """The original process, outside the namespaces: pass signals on to the namespace's process
-    group and leave with its exit code. Runs trusted code only, and never returns."""
+    group and leave with its exit code, removing the jail's memory cgroup (its folder) once the
+    namespace has ended. Runs trusted code only, and never returns."""
     for sig in FORWARDED_SIGNALS:
         signal.signal(sig, lambda s, _f: _killpg_quiet(child, s))
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    os._exit(_wait_exit_code(child))
+    code = _wait_exit_code(child)
+    if memory_cgroup:
+        cgroup.remove_at(memory_cgroup)
+    os._exit(code)
 
 
 def _killpg_quiet(pgid: int, sig: int) -> None:
@@ -345,13 +373,14 @@ def _init(child: int, mask) -> None:
     os._exit(code)
 
 
-def _enter_pid_namespace(uid: int | None) -> bool:
-    """Called after ``unshare(CLONE_NEWPID)``: fork PID 1 (with a fresh ``/proc``) and PID 2;
-    returns in PID 2 only, ``True`` if ``/proc`` shows the namespace alone."""
+def _enter_pid_namespace(uid: int | None, memory_cgroup: str | None = None) -> bool:
+    """Called after ``unshare(CLONE_NEWPID)``: fork PID 1 (with a fresh ``/proc``, in
+    ``memory_cgroup`` if given) and PID 2; returns in PID 2 only, ``True`` if ``/proc`` shows the
+    namespace alone."""
     saved = {sig: signal.getsignal(sig) for sig in FORWARDED_SIGNALS}
     pid, mask = _fork_blocked()
     if pid:
-        _supervise(pid, mask)
+        _supervise(pid, mask, memory_cgroup)
     try:  # PID 1, still privileged
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # (getppid() is 0 here: no race check possible)
         os.setpgid(0, 0)  # the supervisor signals this group: PID 1 and PID 2
@@ -360,6 +389,12 @@ def _enter_pid_namespace(uid: int | None) -> bool:
             _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         except OSError:
             proc_ok = False
+        if memory_cgroup:  # before PID 2 exists: everything in the namespace is born in it
+            try:
+                cgroup.join(memory_cgroup)
+            except OSError as exc:
+                print(f"jail: not in memory cgroup {memory_cgroup} ({exc})", file=sys.stderr, flush=True)
+                REACHED["memory_cgroup"] = False
         pid = os.fork()
         if pid:
             if uid is not None:
@@ -499,6 +534,13 @@ def enter_jail(hide=(), uid: int | None = None, network: bool = False, limits: L
     flags = CLONE_NEWNS | CLONE_NEWIPC | (0 if network else CLONE_NEWNET)
     flags |= CLONE_NEWPID if pid_namespace else 0
     unshared = False
+    memory_cgroup = None
+    REACHED["memory_cgroup"] = False
+    if os.geteuid() == 0 and uid is not None:  # made by this (trusted) process, joined by the jail
+        memory_cgroup = cgroup.prepare(uid, limits.memory_cgroup_bytes())
+        REACHED["memory_cgroup"] = memory_cgroup is not None
+        if memory_cgroup is None:
+            print(f"jail: kernel memory unbounded: {cgroup.LAST_ERROR[0]}", file=sys.stderr, flush=True)
     if os.geteuid() == 0:
         try:
             _unshare(flags)
@@ -537,7 +579,13 @@ def enter_jail(hide=(), uid: int | None = None, network: bool = False, limits: L
     REACHED["private_tmp"] = home != "."
     REACHED["pid_namespace"] = False
     if unshared and pid_namespace:
-        REACHED["pid_namespace"] = _enter_pid_namespace(uid if os.geteuid() == 0 else None)
+        REACHED["pid_namespace"] = _enter_pid_namespace(uid if os.geteuid() == 0 else None, memory_cgroup)
+    elif memory_cgroup:  # no supervisor outside: the reapers (kill_uid's callers) remove it
+        try:
+            cgroup.join(memory_cgroup)
+        except OSError as exc:
+            print(f"jail: not in memory cgroup {memory_cgroup} ({exc})", file=sys.stderr, flush=True)
+            REACHED["memory_cgroup"] = False
     if os.geteuid() == 0 and uid is not None:
         os.setgroups([])
         os.setgid(uid)

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..notebooks import ROOT
+from . import cgroup
 from .jail import Limits, kill_uid, slot_uid
 
 __all__ = ["KERNEL_LIMITS", "KERNEL_NAME", "KERNEL_PRELOAD", "ipc_folder", "kernel_manager_config",
@@ -151,5 +152,6 @@ def reap_kernel_leftovers(slot: int) -> None:
     uid = kernel_uid(slot)
     if uid is not None:
         kill_uid(uid)
+        cgroup.remove(uid)  # the kernel's memory cgroup (see .cgroup), if its supervisor could not
     if slot in _IPC_FOLDERS:
         _fresh_ipc_folder(_IPC_FOLDERS[slot], slot)

@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import selectors
 import shutil
 import signal
 import subprocess
@@ -44,11 +45,18 @@ from ..checks.runner import Outcome
 from ..checks.wire import WireError, cases_to_wire
 from ..exercises import EXERCISES, exercises_for
 from ..notebooks import ROOT, cell_source, solution_path
+from . import cgroup
 from .jail import Limits, kill_uid, slot_uid
+from .sandbox_main import FRAME
 
 __all__ = ["Verdict", "answer_cells", "exercise_seed", "grading_steps", "recheck", "setup_source"]
 
 MAX_OUTCOME_BYTES = 32 * 1024**2
+#: Caps on the other reports of the results pipe: a name, a marker's data (``level``, ``.done``).
+MAX_NAME_BYTES = 256
+MAX_MARKER_BYTES = 64
+#: What is kept of a sandbox's stderr (for the report of a start that failed).
+STDERR_TAIL_BYTES = 64 * 1024
 #: After this many cells have stopped a sandbox, the cells the student added are all left out.
 MAX_SKIPPED_CELLS = 3
 STARTUP_SECONDS = 120.0
@@ -147,24 +155,106 @@ def grading_steps(nb, assignment: str, root: Path = ROOT) -> list[dict]:
     return steps
 
 
-def _read_outcome(path: Path) -> Outcome:
-    if path.stat().st_size > MAX_OUTCOME_BYTES:
-        raise WireError(f"outcome file {path.name} is larger than {MAX_OUTCOME_BYTES} bytes")
-    return Outcome.from_wire(path.read_bytes())
+class Results:
+    """What one sandbox reports over its results pipe (frames of :func:`sandbox_main.frame`), read
+    here with caps: only the names the job can produce (``level``, each step's markers, each case's
+    outcome), markers of at most :data:`MAX_MARKER_BYTES`, outcomes of at most
+    :data:`MAX_OUTCOME_BYTES` (a larger one is skipped unread and fails its case). Each outcome is
+    judged as it arrives and dropped: what is kept is one small verdict per case. Anything else on
+    the pipe is a broken protocol (only student code can write it): the sandbox is stopped.
 
+    Nothing the sandbox does reaches a file the host reads: no path, no link, no FIFO, no folder."""
 
-def _judge_exercise(name: str, cases, out: Path) -> Verdict:
-    points = EXERCISES[name].points
-    for i, case in enumerate(cases):
+    def __init__(self, cases: dict, steps: list[dict]):
+        self.cases = cases
+        self.markers: set[str] = set()
+        self.level: str | None = None
+        self.frames = 0
+        self.broken: str | None = None
+        self._judged: dict[str, dict[int, Verdict | None]] = {name: {} for name in cases}
+        self._names = {"level"} | {f"{n}.{end}" for n in cases for end in ("start", "done")}
+        self._names |= {f"cell.{st['cell']}.{end}" for st in steps if "cell" in st
+                        for end in ("start", "end")}
+        self._buf = bytearray()
+        self._skip = 0  # bytes still to pass over (the body of an outcome over the cap)
+
+    def feed(self, data: bytes) -> None:
+        self._buf += data
+        while self.broken is None:
+            if self._skip:
+                n = min(self._skip, len(self._buf))
+                del self._buf[:n]
+                self._skip -= n
+                if self._skip:
+                    return
+                continue
+            if len(self._buf) < FRAME.size:
+                return
+            key_len, size = FRAME.unpack_from(self._buf)
+            if key_len > MAX_NAME_BYTES:
+                self.broken = f"a report name of {key_len} bytes"
+                return
+            if len(self._buf) < FRAME.size + key_len:
+                return
+            name = bytes(self._buf[FRAME.size:FRAME.size + key_len]).decode(errors="replace")
+            outcome = self._outcome_of(name)
+            if outcome is None and (name not in self._names or size > MAX_MARKER_BYTES):
+                self.broken = f"an unexpected report {name[:60]!r} of {size} bytes"
+                return
+            if outcome is not None and size > MAX_OUTCOME_BYTES:
+                del self._buf[:FRAME.size + key_len]
+                self._skip = size
+                self._record(*outcome, WireError(f"it is larger than {MAX_OUTCOME_BYTES} bytes"))
+                continue
+            end = FRAME.size + key_len + size
+            if len(self._buf) < end:
+                return
+            body = bytes(self._buf[FRAME.size + key_len:end])
+            del self._buf[:end]
+            if outcome is not None:
+                self._record(*outcome, body)
+            elif name == "level":
+                self.level = self.level or body.decode(errors="replace")[:40]
+            else:
+                self.markers.add(name)
+            self.frames += 1
+
+    def _outcome_of(self, name: str) -> tuple[str, int] | None:
+        """``(exercise, case index)`` if ``name`` is an outcome this job can produce."""
+        exercise, _, rest = name.partition(".")
+        index, _, ext = rest.partition(".")
+        if ext == "npz" and exercise in self.cases and index.isascii() and index.isdigit():
+            if int(index) < len(self.cases[exercise]):
+                return exercise, int(index)
+        return None
+
+    def _record(self, name: str, i: int, body) -> None:
+        points = EXERCISES[name].points
         try:
-            outcome = _read_outcome(out / f"{name}.{i}.npz")
-        except (OSError, WireError, ValueError, KeyError) as exc:
-            return Verdict(name, points, False, "exception",
-                           f"{name}: the re-check could not read the result of case {i + 1}: {exc}")
-        result = judge(name, case, outcome)
-        if not result.passed:
-            return Verdict(name, points, False, result.diagnosis, result.message)
-    return Verdict(name, points, True, None, f"✓ {name}: all {len(cases)} hidden checks passed.")
+            if isinstance(body, Exception):
+                raise body
+            result = judge(name, self.cases[name][i], Outcome.from_wire(body))
+        except (WireError, ValueError, KeyError, TypeError) as exc:
+            self._judged[name][i] = Verdict(
+                name, points, False, "exception",
+                f"{name}: the re-check could not read the result of case {i + 1}: {exc}")
+            return
+        self._judged[name][i] = None if result.passed else Verdict(
+            name, points, False, result.diagnosis, result.message)
+
+    def verdict(self, name: str) -> Verdict:
+        """The verdict of an exercise whose ``.done`` marker came: its first case that failed (or
+        whose outcome never came), else a pass."""
+        points, judged = EXERCISES[name].points, self._judged[name]
+        for i in range(len(self.cases[name])):
+            if i not in judged:
+                return Verdict(name, points, False, "exception",
+                               f"{name}: the re-check could not read the result of case {i + 1}: "
+                               "it was never reported")
+            if judged[i] is not None:
+                return judged[i]
+        return Verdict(name, points, True, None,
+                       f"✓ {name}: all {len(self.cases[name])} hidden checks passed.")
 
 
 def _kill(proc, uid: int | None) -> None:
@@ -179,6 +269,7 @@ def _kill(proc, uid: int | None) -> None:
     proc.wait()
     if uid is not None:
         kill_uid(uid)  # anything the student forked into a session of its own
+        cgroup.remove(uid)  # and the jail's memory cgroup, if its supervisor could not
 
 
 def _mpl_config_dir() -> str:
@@ -210,49 +301,90 @@ def sandbox_env(home: str = "/nonexistent") -> dict:
     }
 
 
-def _start(job: Path, err, forkserver: str | None):
-    """The sandbox process for ``job``: forked by ``forkserver`` if it answers, else fresh."""
-    env = sandbox_env(str(job / "out"))
+def _start(job: Path, results: int, err: int, forkserver: str | None):
+    """The sandbox process for ``job``, its stdout the results pipe and its stderr ``err``: forked
+    by ``forkserver`` if it answers, else fresh."""
+    env = sandbox_env(str(job))
     if forkserver:
         from .forkserver import Child
 
         null = os.open(os.devnull, os.O_RDWR)
         try:
             return Child(forkserver, "autograder.grading.sandbox_main:main", [str(job)], cwd=str(job),
-                         env=env, stdin=null, stdout=null, stderr=err)
+                         env=env, stdin=null, stdout=results, stderr=err)
         except OSError:
             pass  # a fresh Python below: slower, never lost
         finally:
             os.close(null)  # the child has its own copy
     return subprocess.Popen(
         [sys.executable, "-I", "-m", "autograder.grading.sandbox_main", str(job)],
-        cwd=job, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        cwd=job, env=env, stdin=subprocess.DEVNULL, stdout=results,
         stderr=err, start_new_session=True,
     )
 
 
-def _launch(job: Path, uid: int | None, stall_seconds: float, total_seconds: float,
+def _read_pipes(sel, results: Results, tail: bytearray, timeout: float) -> bool:
+    """Read what is there on the pipes in ``sel`` (waiting at most ``timeout``); ``False`` once
+    both are closed. Of stderr only the last :data:`STDERR_TAIL_BYTES` are kept."""
+    for key, _events in sel.select(timeout):
+        try:
+            data = os.read(key.fd, 1 << 20)
+        except BlockingIOError:
+            continue
+        if not data:
+            sel.unregister(key.fd)
+        elif key.data == "results":
+            results.feed(data)
+        else:
+            tail += data
+            del tail[:-STDERR_TAIL_BYTES]
+    return bool(sel.get_map())
+
+
+def _launch(job: Path, results: Results, uid: int | None, stall_seconds: float, total_seconds: float,
             forkserver: str | None = None):
-    """Run one sandbox process; return ``(status, seconds)``, status ``ok``/``stalled``/``died``."""
+    """Run one sandbox process, feeding ``results`` from its pipe; return ``(status, seconds,
+    stderr's tail)``, status ``ok``/``stalled``/``died``."""
     t0 = time.monotonic()
-    with open(job / "stderr.txt", "wb") as err:
-        proc = _start(job, err, forkserver)
+    tail = bytearray()
+    (res_r, res_w), (err_r, err_w) = os.pipe(), os.pipe()
+    sel = selectors.DefaultSelector()
+    try:
+        try:
+            proc = _start(job, res_w, err_w, forkserver)
+        finally:
+            os.close(res_w)
+            os.close(err_w)
+        for fd, what in ((res_r, "results"), (err_r, "stderr")):
+            os.set_blocking(fd, False)
+            sel.register(fd, selectors.EVENT_READ, what)
         # Start-up (imports, the set-up cell) is trusted and gets its own, generous, allowance;
-        # from the first student cell on, every new file in out/ counts as progress.
+        # from the first student cell on, every report counts as progress.
         last, seen = time.monotonic(), 0
         while proc.poll() is None:
-            time.sleep(0.02)
-            n = len(os.listdir(job / "out"))
+            _read_pipes(sel, results, tail, 0.02)
             now = time.monotonic()
-            if n != seen:
-                seen, last = n, now
+            if results.frames != seen:
+                seen, last = results.frames, now
             allowance = stall_seconds if seen else STARTUP_SECONDS
-            if now - last > allowance or now - t0 > total_seconds:
+            if results.broken or now - last > allowance or now - t0 > total_seconds:
                 _kill(proc, uid)
-                return "stalled", now - t0
-        if uid is not None:
-            kill_uid(uid)
-    return ("ok" if proc.returncode == 0 else "died"), time.monotonic() - t0
+                status = "died" if results.broken else "stalled"
+                break
+        else:
+            if uid is not None:
+                kill_uid(uid)
+                cgroup.remove(uid)
+            status = "ok" if proc.returncode == 0 else "died"
+        # What is left in the pipes; a writer that outlived the sandbox gets a second at most.
+        deadline = time.monotonic() + 1.0
+        while _read_pipes(sel, results, tail, 0.05) and time.monotonic() < deadline:
+            pass
+    finally:
+        sel.close()
+        os.close(res_r)
+        os.close(err_r)
+    return status, time.monotonic() - t0, bytes(tail)
 
 
 def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
@@ -290,8 +422,7 @@ def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
     while todo:
         job = Path(tempfile.mkdtemp(prefix="nncourse-recheck-"))
         try:
-            for sub in ("out", "cases"):
-                (job / sub).mkdir()
+            (job / "cases").mkdir()  # the job folder stays root's, mode 700: the jailed uid never writes here
             for name in todo:
                 (job / "cases" / f"{name}.npz").write_bytes(cases_to_wire(cases[name]))
             run = [st for st in steps if st.get("check") in todo
@@ -300,27 +431,29 @@ def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
                 "setup": setup, "steps": run, "hide": hidden, "uid": uid, "limits": asdict(limits),
                 "twins": twins,
             }))
-            status, seconds = _launch(job, uid, stall_seconds, total_seconds, forkserver)
+            results = Results({name: cases[name] for name in todo}, run)
+            status, seconds, stderr = _launch(job, results, uid, stall_seconds, total_seconds, forkserver)
             info["launches"] += 1
             info["seconds"] += seconds
-            out = job / "out"
-            level = out / "level"
-            if info["isolation"] is None and level.exists():
-                info["isolation"] = level.read_text()[:20]
+            if info["isolation"] is None:
+                info["isolation"] = results.level
+            if results.broken:
+                info["broken_report"] = results.broken
+            done = results.markers
             skipped_before = len(skipped)
             what = (f"made no progress for {stall_seconds:.0f} s (an endless loop?) and was stopped"
                     if status == "stalled" else "ended abruptly")
             for name in todo:
-                if (out / f"{name}.done").exists():
-                    verdicts[name] = _judge_exercise(name, cases[name], out)
-                elif (out / f"{name}.start").exists():
+                if f"{name}.done" in done:
+                    verdicts[name] = results.verdict(name)
+                elif f"{name}.start" in done:
                     verdicts[name] = Verdict(name, EXERCISES[name].points, False,
                                              "timeout" if status == "stalled" else "crashed",
                                              f"{name}: the isolated re-check of your answer {what}.")
             # A cell that started and did not end stopped the sandbox: leave it out from now on.
             for st in run:
                 key = st.get("cell")
-                if key and (out / f"cell.{key}.start").exists() and not (out / f"cell.{key}.end").exists():
+                if key and f"cell.{key}.start" in done and f"cell.{key}.end" not in done:
                     skipped.add(key)
                     info["cells_skipped"] += 1
                     name = st.get("name")
@@ -333,13 +466,15 @@ def recheck(assignment: str, notebook: Path, *, run_seed: int, slot: int = 0,
             remaining = [n for n in todo if n not in verdicts]
             if remaining and len(remaining) == len(todo) and len(skipped) == skipped_before:
                 # Nothing decided, no cell to blame: the trusted start failed.
-                info["startup_error"] = (job / "stderr.txt").read_text(errors="replace")[-2000:]
+                info["startup_error"] = stderr.decode(errors="replace")[-2000:]
                 for name in remaining:
                     verdicts[name] = Verdict(name, EXERCISES[name].points, False, "crashed",
                                              f"{name}: the re-check could not start ({status}).")
                 remaining = []
             todo = remaining
         finally:
-            if not os.environ.get("NNCOURSE_KEEP_SANDBOX"):
+            if os.environ.get("NNCOURSE_KEEP_SANDBOX"):
+                (job / "stderr.txt").write_bytes(stderr)
+            else:
                 shutil.rmtree(job, ignore_errors=True)
     return [verdicts[ex.name] for ex in exercises], info

@@ -2,20 +2,25 @@
 
 Started by :mod:`autograder.grading.sandbox`; runs untrusted student code and nothing else of importance.
 
-1. Trusted start: read ``JOB_DIR/job.json`` (written by the grading worker), import NumPy and nnlib,
-   run the instructor's set-up cell taken from ``solutions/`` (never the submission's).
+1. Trusted start: read ``JOB_DIR/job.json`` and ``JOB_DIR/cases/`` (written by the grading worker,
+   closed to the jailed uid), import NumPy and nnlib, run the instructor's set-up cell taken from
+   ``solutions/`` (never the submission's). The results pipe (stdout, as started) is moved to a
+   descriptor of its own and stdout goes to ``/dev/null``.
 2. :func:`autograder.grading.jail.enter_jail`: protected folders hidden, no network, an unprivileged uid,
-   resource limits.
+   resource limits; the working folder is then the jail's private HOME (in its private ``/tmp``, a
+   tmpfs of fixed size): nothing the student writes reaches the host's disk, and the job folder is
+   read-only to it.
 3. The reference twins of the assignment's exercises are replaced in every loaded module by a
    function that refuses to run, so importing ``nnlib.dense_forward`` earns nothing.
 4. The job's steps, in notebook order (:func:`autograder.grading.sandbox.grading_steps`): execute
-   each answer cell and each code cell the student added (``out/cell.<key>.start`` before,
+   each answer cell and each code cell the student added (``cell.<key>.start`` reported before,
    ``.end`` after; an error in an added cell is ignored, one in an answer cell is that exercise's
    outcome), and where an exercise's graded cell stands, call its function on every case from
-   ``JOB_DIR/cases/<name>.npz`` with :func:`autograder.checks.runner.call`, writing each outcome to
-   ``JOB_DIR/out/<name>.<i>.npz`` (plain arrays, read back with ``allow_pickle=False``), then
-   ``<name>.done``. If the process dies (``os._exit``, a limit, the timeout), the exercises
-   already written keep their outcomes; the markers say which cell or check was running.
+   ``JOB_DIR/cases/<name>.npz`` with :func:`autograder.checks.runner.call`, reporting each outcome as
+   ``<name>.<i>.npz`` (plain arrays, read back with ``allow_pickle=False``), then ``<name>.done``.
+   Every report is one frame on the results pipe (:func:`frame`), which the host reads with caps
+   (:class:`autograder.grading.sandbox.Results`). If the process dies (``os._exit``, a limit, the
+   timeout), the outcomes already reported stand; the markers say which cell or check was running.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import linecache
 import os
 import re
 import signal
+import struct
 import sys
 
 _MAGIC = re.compile(r"^\s*[%!].*$", re.MULTILINE)
@@ -35,11 +41,23 @@ def strip_magics(source: str) -> str:
     return _MAGIC.sub("pass", source)
 
 
-def _write_atomic(path: str, data: bytes) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+#: A frame on the results pipe: the name's length, the data's length, then the name and the data.
+FRAME = struct.Struct("<HQ")
+
+
+def frame(name: str, data: bytes) -> bytes:
+    """One report (``level``, a marker, an outcome) as it crosses the results pipe."""
+    key = name.encode()
+    return FRAME.pack(len(key), len(data)) + key + data
+
+
+def _reporter(fd: int):
+    """``report(name, data)``: write one frame, whole, to the results pipe ``fd``."""
+    def report(name: str, data: bytes) -> None:
+        view = memoryview(frame(name, data))
+        while view:
+            view = view[os.write(fd, view):]
+    return report
 
 
 def block_twins(twins: dict) -> None:
@@ -92,6 +110,11 @@ def restore_modules(snapshot: dict) -> None:
 
 def main(job_dir: str) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over the file-size limit: an error, not death
+    results = os.dup(1)  # the results pipe, on a descriptor of its own (not inherited)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)  # what the student prints goes nowhere
+    os.close(null)
+    report = _reporter(results)
     with open(os.path.join(job_dir, "job.json")) as f:
         job = json.load(f)
     os.environ["MPLBACKEND"] = "Agg"
@@ -113,18 +136,23 @@ def main(job_dir: str) -> None:
 
     from autograder.grading.jail import Limits, enter_jail
 
-    # The job folder is closed to other uids: from here on we reach only out/, our working
-    # folder, through the current directory (so no other sandbox can read our outcomes either).
-    os.chdir(os.path.join(job_dir, "out"))
+    # The job folder is root's and closed to other uids: the jailed uid can neither read nor write
+    # it. It works in its private HOME (a bounded tmpfs, gone with the jail) and reports over the pipe.
+    os.chdir(job_dir)
     level = enter_jail(hide=job["hide"], uid=job.get("uid"), network=False,
-                       limits=Limits(**job["limits"]), writable=["."])
-    _write_atomic("level", level.encode())
+                       limits=Limits(**job["limits"]))
+    os.chdir(os.environ["HOME"])
+    from autograder.grading.jail import REACHED
+
+    if level == "namespaces" and not REACHED.get("memory_cgroup"):
+        level = "namespaces-no-memcg"  # kernel memory (socket buffers) unbounded: see .cgroup
+    report("level", level.encode())
     block_twins(twins)
     ns["get_ipython"] = _NoIPython()
     ns["run_check"] = ns["grade"] = _no_check  # a check call in a cell of the student's: nothing
     saved = snapshot_modules()
     trusted_write, trusted_call, trusted_outcome, trusted_info = (
-        _write_atomic, runner.call, runner.Outcome, runner._error_info)
+        report, runner.call, runner.Outcome, runner._error_info)
 
     # -- untrusted from here on ------------------------------------------------------------------
     definition_errors = {}

@@ -142,8 +142,8 @@ def test_the_jail_shows_two_processes_a_private_tmp_and_no_network(tmp_path):
         os.unlink(unix_path)
     assert code == 0, out
     assert out["level"] == "namespaces" and out["uid"] == UID, out
-    assert out["reached"] == {"private_tmp": True, "pid_namespace": True, "no_new_privs": True,
-                              "seccomp": True}, out
+    assert out["reached"] == {"memory_cgroup": True, "private_tmp": True, "pid_namespace": True,
+                              "no_new_privs": True, "seccomp": True}, out
     assert out["pid"] == 2 and out["procs"] == [1, 2], out
     assert out["kill_parent"][0] == 0 or out["kill_parent"][1] in (1, 3), out  # init ignores it
     assert out["net"] == 101 and not out["planted"] and not out["unix"], out  # ENETUNREACH: no interface at all
