@@ -74,6 +74,8 @@ class PrivateCourse:
             # the kernel is discarded: no graceful shut-down (the fork server kills it, and the jail
             # and reap_kernel_leftovers remove what it leaves)
             "Execute": {"kernel_name": KERNEL_NAME, "shutdown_kernel": "immediate",
+                        # without jupyter_client's fixed waits at start and kill (0.3 s per student)
+                        "kernel_manager_class": "autograder.grading.kernel_manager.GradingKernelManager",
                         "timeout": int(os.environ.get("NNCOURSE_CELL_TIMEOUT", "30"))},
             "GenerateFeedback": {"preprocessors": [
                 "nbgrader.preprocessors.GetGrades",
@@ -135,7 +137,7 @@ class PrivateCourse:
         html = None
         src = self.root / "feedback" / student / self.assignment / f"{self.assignment}.html"
         if ok and src.exists():
-            from .feedback import localize_mathjax
+            from .mathjax import localize_mathjax
 
             src.write_text(localize_mathjax(src.read_text()))  # MathJax from this machine, not a CDN
             dest = course_dir / "feedback" / student / self.assignment

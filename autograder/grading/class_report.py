@@ -2,7 +2,7 @@
 
 The report lists every student (score, diagnoses, a link to their feedback page); those pages load
 MathJax from ``DIR/mathjax/``, which writing the report installs once (see
-:func:`autograder.grading.feedback.install_mathjax`).
+:func:`autograder.grading.mathjax.install_mathjax`).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}</style>
     path = course_dir / "reports" / f"{assignment}_report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(doc)
-    from .feedback import install_mathjax
+    from .mathjax import install_mathjax
 
     install_mathjax(course_dir)  # what the linked feedback pages load (once per course directory)
     return path

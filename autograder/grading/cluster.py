@@ -52,8 +52,7 @@ from ..exercises import exercises_for
 from ..notebooks import ROOT
 from .driver import GradingError, Progress, WorkerProcess, check_class, finish_entry, record
 from .jail import claim_slot
-from .journal import load_journal, run_seed, state_dir, ungraded_entry
-from .worker import OUTPUTS, decode_outputs
+from .journal import OUTPUTS, decode_outputs, load_journal, run_seed, state_dir, ungraded_entry
 
 __all__ = ["ClusterSpec", "GradingPlugin", "WorkerVersionError", "check_version", "grade_on_cluster",
            "grade_task", "nncourse_version", "submission_files"]

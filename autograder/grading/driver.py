@@ -29,9 +29,17 @@ from pathlib import Path
 from ..exercises import ASSIGNMENTS
 from ..notebooks import ROOT, child_env, solution_path
 from .jail import claim_slot
-from .journal import journal_path, load_journal, run_seed, state_dir, ungraded_entry, write_atomic
+from .journal import (
+    OUTPUTS,
+    decode_outputs,
+    journal_path,
+    load_journal,
+    run_seed,
+    state_dir,
+    ungraded_entry,
+    write_atomic,
+)
 from .submission import submitted_names
-from .worker import OUTPUTS, decode_outputs
 
 __all__ = ["GradingError", "WorkerProcess", "finish_entry", "grade_class", "record"]
 
@@ -105,6 +113,14 @@ class WorkerProcess:
             except json.JSONDecodeError:
                 pass
         lines.put(None)  # the worker is gone
+
+    def begin_stop(self) -> None:
+        """Close the worker's input: it finishes what it grades, removes its folder and exits."""
+        if self.proc and self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
 
     def stop(self, grace: float = 0.0) -> None:
         """End the worker: with ``grace``, first close its input and give it that long to exit
@@ -213,17 +229,22 @@ def check_class(assignment: str, course_dir) -> tuple[Path, list[str]]:
 
 def grade_class(assignment: str, course_dir, jobs: int | None = None, force: bool = False,
                 timeout: float = 600.0, progress_stream=sys.stderr, cluster=None,
-                run_info: dict | None = None) -> dict:
+                run_info: dict | None = None, finish=None) -> dict:
     """Grade every submission of ``assignment``; return the journal ``{student: entry}``.
 
     ``cluster``: a :class:`.cluster.ClusterSpec` to grade on Dask (then ``jobs`` is unused);
-    ``run_info``, if given, receives ``where`` (what graded: a sentence) and ``workers``.
+    ``run_info``, if given, receives ``where`` (what graded: a sentence) and ``workers``;
+    ``finish``, if given, is called with the journal once every submission is recorded, while
+    the local workers exit (the gradebook and reports need not wait for them).
     """
     if cluster is not None:
         from .cluster import grade_on_cluster
 
-        return grade_on_cluster(assignment, course_dir, cluster, force=force, timeout=timeout,
-                                progress_stream=progress_stream, run_info=run_info)
+        journal = grade_on_cluster(assignment, course_dir, cluster, force=force, timeout=timeout,
+                                   progress_stream=progress_stream, run_info=run_info)
+        if finish is not None:
+            finish(journal)
+        return journal
     course_dir, students = check_class(assignment, course_dir)
     state = state_dir(course_dir, assignment)
     state.mkdir(parents=True, exist_ok=True)
@@ -253,11 +274,12 @@ def grade_class(assignment: str, course_dir, jobs: int | None = None, force: boo
                     journal[student] = entry
                     bar.update(failed=bool(entry.get("problem")))
         finally:
-            slot.stop(grace=30.0)  # a worker that exits on its own leaves nothing in /tmp
+            slot.begin_stop()  # a worker that exits on its own leaves nothing in /tmp
 
     if todo:
         # slots of this machine that no other grading run holds (their uids are killed wholesale)
         claims = [claim_slot() for _ in range(jobs)]
+        slots: list[WorkerProcess] = []
         try:
             slots = [WorkerProcess(slot, assignment, course_dir, seed, state / f"worker{i}.log")
                      for i, (slot, _token) in enumerate(claims)]
@@ -266,7 +288,13 @@ def grade_class(assignment: str, course_dir, jobs: int | None = None, force: boo
                 t.start()
             for t in threads:
                 t.join()
+            if finish is not None:
+                finish({s: journal[s] for s in students if s in journal})
         finally:
+            for slot in slots:
+                slot.stop(grace=30.0)
             for _slot, token in claims:
                 token.close()
+    elif finish is not None:
+        finish({s: journal[s] for s in students if s in journal})
     return {s: journal[s] for s in students if s in journal}

@@ -9,6 +9,7 @@ where nbgrader's differs, and the helpers that read and write the state folder.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -17,12 +18,23 @@ from pathlib import Path
 
 from ..exercises import exercises_for
 
-__all__ = ["NOT_GRADED", "journal_path", "load_journal", "reconcile", "run_seed", "state_dir",
-           "students_of", "ungraded_entry", "write_atomic"]
+__all__ = ["NOT_GRADED", "OUTPUTS", "decode_outputs", "journal_path", "load_journal", "reconcile", "run_seed",
+           "state_dir", "students_of", "ungraded_entry", "write_atomic"]
 
 #: The diagnosis recorded for every exercise of a submission that could not be graded (a broken or
 #: missing notebook, a failed re-check): not a mistake in the student's code.
 NOT_GRADED = "not_graded"
+
+
+#: The files a graded submission gives back: name in the ``done`` message's ``outputs`` ->
+#: (folder of the course directory, suffix); the file is ``FOLDER/<student>/<A>/<A><SUFFIX>``.
+OUTPUTS = {"feedback_html": ("feedback", ".html"), "autograded_ipynb": ("autograded", ".ipynb")}
+
+
+def decode_outputs(msg: dict) -> dict[str, bytes]:
+    """Take the ``outputs`` out of a ``done`` message: ``{name: bytes}``, known names only."""
+    raw = msg.pop("outputs", None) or {}
+    return {name: base64.b64decode(raw[name]) for name in OUTPUTS if isinstance(raw.get(name), str)}
 
 
 def state_dir(course_dir: Path, assignment: str) -> Path:

@@ -14,7 +14,7 @@ Per student, one phase per module:
 4. journal (:mod:`.journal`): the re-check's score stands where it and nbgrader's differ;
 5. feedback (:mod:`.autograde`, :mod:`.feedback`): overrides recorded in the private gradebook,
    feedback with the hidden tests redacted; the feedback HTML and the autograded notebook go back
-   to the caller, base64-encoded in the ``done`` message's ``outputs`` (see :data:`OUTPUTS`).
+   to the caller, base64-encoded in the ``done`` message's ``outputs`` (see :data:`.journal.OUTPUTS`).
 
 The worker never writes into the course directory: it only reads ``COURSE_DIR/submitted/`` (the
 instructor's course directory for ``--jobs``, or an inbox folder of a Dask worker's own, see
@@ -35,23 +35,12 @@ import time
 from pathlib import Path
 
 from .autograde import PrivateCourse
-from .journal import reconcile, ungraded_entry
+from .journal import OUTPUTS, reconcile, ungraded_entry
 from .kernel import start_fork_servers, write_kernel_spec
 from .recheck import BackgroundRecheck
 from .submission import validate_submission
 
-__all__ = ["OUTPUTS", "Worker", "decode_outputs", "main"]
-
-#: The files a graded submission gives back: name in the ``done`` message's ``outputs`` ->
-#: (folder of the course directory, suffix); the file is ``FOLDER/<student>/<A>/<A><SUFFIX>``.
-OUTPUTS = {"feedback_html": ("feedback", ".html"), "autograded_ipynb": ("autograded", ".ipynb")}
-
-
-def decode_outputs(msg: dict) -> dict[str, bytes]:
-    """Take the ``outputs`` out of a ``done`` message: ``{name: bytes}``, known names only."""
-    raw = msg.pop("outputs", None) or {}
-    return {name: base64.b64decode(raw[name]) for name in OUTPUTS if isinstance(raw.get(name), str)}
-
+__all__ = ["Worker", "main"]
 
 class Worker:
     """The per-submission pipeline of one worker slot, with its fork servers and nbgrader set up."""

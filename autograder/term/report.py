@@ -155,7 +155,7 @@ Each score links to the student's feedback; late submissions show the score afte
     path = course_dir / "reports" / "term.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(doc)
-    from ..grading.feedback import install_mathjax
+    from ..grading.mathjax import install_mathjax
 
     install_mathjax(course_dir)  # what the linked feedback pages load (once per course directory)
     return path

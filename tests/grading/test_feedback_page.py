@@ -15,13 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.grading.feedback import (
-    DEFAULT_NEXT,
-    NEXT_STEPS,
-    RedactGradedCells,
-    install_mathjax,
-    localize_mathjax,
-)
+from autograder.grading.feedback import DEFAULT_NEXT, NEXT_STEPS, RedactGradedCells
+from autograder.grading.mathjax import install_mathjax, localize_mathjax
 from autograder.notebooks import solution_path
 
 A = "01_perceptron"
