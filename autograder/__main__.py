@@ -36,7 +36,7 @@ def _cmd_grade(args) -> int:
 
     from .grading.class_report import summary_table, write_class_report
     from .grading.driver import GradingError, grade_class
-    from .grading.gradebook import write_gradebook, write_grades_csv
+    from .grading.gradebook import GradebookWriter, write_grades_csv
 
     course_dir = Path(args.course_dir).resolve()
     cluster = None
@@ -59,19 +59,28 @@ def _cmd_grade(args) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     run_info: dict = {}
+    written: dict = {}
+    # nbgrader's gradebook is written by a process of its own, started now so that its imports
+    # (1-2 s) are done while the class is graded; the CSV and the class report are written while
+    # it writes, and all three while the workers exit.
+    gradebook = GradebookWriter(course_dir, args.assignment)
+
+    def finish(journal: dict) -> None:
+        with ThreadPoolExecutor(1) as pool:
+            done = pool.submit(gradebook.write)
+            written["csv"] = write_grades_csv(course_dir, journal, args.assignment)
+            written["report"] = write_class_report(course_dir, journal, args.assignment)
+            done.result()
+
     try:
         journal = grade_class(args.assignment, course_dir, jobs=args.jobs, force=args.force,
-                              timeout=args.timeout, cluster=cluster, run_info=run_info)
+                              timeout=args.timeout, cluster=cluster, run_info=run_info, finish=finish)
     except GradingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    # nbgrader's gradebook is written by a process of its own (2-3 s, most of it importing
-    # nbgrader); the CSV and the class report are written meanwhile.
-    with ThreadPoolExecutor(1) as pool:
-        gradebook = pool.submit(write_gradebook, course_dir, args.assignment)
-        csv_path = write_grades_csv(course_dir, journal, args.assignment)
-        report = write_class_report(course_dir, journal, args.assignment)
-        gradebook.result()
+    finally:
+        gradebook.cancel()  # a run that failed leaves the gradebook as it was
+    csv_path, report = written["csv"], written["report"]
     print(summary_table(journal, args.assignment))
     if run_info.get("where"):
         print(f"graded on {run_info['where']}")
