@@ -1,16 +1,18 @@
 """Demo cells do not run at grading: two nbgrader preprocessors around nbgrader's ``Execute``.
 
 A course notebook mixes the cells a grade depends on with demos (figures, experiments, widgets)
-whose outputs nobody grades; in 04_xor the demos (500 small trainings, a widget) were 7 of the 8
-seconds nbgrader's autograde spent on each submission. A graded cell calls ``grade("NAME", NAME)``:
+and check cells whose outputs nobody grades; in 04_xor the demos (500 small trainings, a widget)
+were 7 of the 8 seconds nbgrader's autograde spent on each submission, and in 06_backprop the check
+cells were 0.24 s of its 0.7 s of cells. A graded cell calls ``grade("NAME", NAME)``:
 it needs the set-up cell (the imports and ``grade``) and the answer cells, nothing a demo defines
 (a test reads every solution notebook to keep it so). The isolated re-check runs exactly set-up and
 answers already. So in the worker's autograde pipeline (:mod:`.autograde`):
 
 - :class:`SkipDemoCells`, just before ``Execute``, blanks the source of every code cell that is
   not a set-up cell (tagged ``setup``, or the instructor's set-up source), an answer or graded
-  cell (nbgrader metadata), a check cell (it calls ``run_check``/``grade``: its output is the
-  student's diagnosis in the feedback) or a cell the student added; ``Execute`` skips blank cells;
+  cell (nbgrader metadata) or a cell the student added; ``Execute`` skips blank cells. The check
+  cells (``run_check`` on the visible cases) are skipped too, as the re-check skips them: under each
+  one the graded cell's output in the feedback is the re-check's diagnosis on the hidden cases;
 - :class:`RestoreDemoCells`, just after ``Execute``, puts their source back (without outputs),
   so the autograded notebook and the feedback show the whole notebook, as submitted.
 
@@ -23,11 +25,11 @@ added cell is the student's to see in their notebook and costs nothing at gradin
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..notebooks import _CHECK_CALL as CHECK_CALL
 from ..notebooks import cell_source
 
 __all__ = ["InstructorCells", "RestoreDemoCells", "SkipDemoCells", "added_by_student",
@@ -47,13 +49,24 @@ class InstructorCells:
 
 def instructor_cells(assignment: str | None, root=None) -> InstructorCells:
     """The instructor's cells of ``assignment``, from ``solutions/`` (never the submission); empty
-    when there is no solution notebook (then the tags and metadata alone decide)."""
-    import nbformat
-
+    when there is no solution notebook (then the tags and metadata alone decide). Read once per
+    process and version of the file (every submission asks)."""
     from ..notebooks import ROOT, solution_path
 
+    path = solution_path(assignment, root or ROOT)
     try:
-        nb = nbformat.read(solution_path(assignment, root or ROOT), as_version=4)
+        stamp = path.stat().st_mtime_ns
+    except (OSError, TypeError):
+        return InstructorCells()
+    return _read_instructor_cells(str(path), stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_instructor_cells(path: str, _stamp: int) -> InstructorCells:
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
     except Exception:
         return InstructorCells()
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -86,7 +99,7 @@ def cell_runs_at_grading(cell, setup_sources=(), instructor: InstructorCells | N
     source = cell_source(cell)
     instructor = instructor or InstructorCells()
     return (isinstance(tags, list) and "setup" in tags) or source in (*setup_sources, *instructor.setup) \
-        or bool(CHECK_CALL.search(source)) or added_by_student(cell, instructor)
+        or added_by_student(cell, instructor)
 
 
 class SkipDemoCells(NbGraderPreprocessor):  # enabled by default, as nbconvert's are not

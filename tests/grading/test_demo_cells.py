@@ -64,16 +64,16 @@ def _names(source: str) -> tuple[set, set]:
 
 
 @pytest.mark.parametrize("assignment", SOLUTIONS)
-def test_only_setup_answer_check_and_graded_cells_run_and_demos_come_back(assignment):
+def test_only_setup_answer_and_graded_cells_run_and_demo_and_check_cells_come_back(assignment):
     nb = nbformat.read(solution_path(assignment), as_version=4)
     original = [c.source for c in nb.cells]
     roles = [_role(c) if c.cell_type == "code" else "markdown" for c in nb.cells]
-    assert roles.count("setup") >= 1 and "demo" in roles
+    assert roles.count("setup") >= 1 and "demo" in roles and "check" in roles
     resources = {"nbgrader": {"assignment": assignment}}
     nb, resources = SkipDemoCells()(nb, resources)  # called as nbconvert calls it (enabled or not)
     for cell, role, source in zip(nb.cells, roles, original, strict=True):
-        if role == "demo":
-            assert cell.source == "", f"a demo cell would run at grading: {source[:80]!r}"
+        if role in ("demo", "check"):  # the graded cell below a check cell runs the same check
+            assert cell.source == "", f"a {role} cell would run at grading: {source[:80]!r}"
         else:
             assert cell.source == source, f"a {role} cell was changed: {source[:80]!r}"
     nb, _ = RestoreDemoCells()(nb, resources)
