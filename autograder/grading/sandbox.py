@@ -52,8 +52,7 @@ from .sandbox_main import FRAME
 __all__ = ["Verdict", "answer_cells", "exercise_seed", "grading_steps", "recheck", "setup_source"]
 
 MAX_OUTCOME_BYTES = 32 * 1024**2
-#: Caps on the other reports of the results pipe: a name, a marker's data (``level``, ``.done``).
-MAX_NAME_BYTES = 256
+#: The cap on the data of the results pipe's other reports (``level``, the markers).
 MAX_MARKER_BYTES = 64
 #: What is kept of a sandbox's stderr (for the report of a start that failed).
 STDERR_TAIL_BYTES = 64 * 1024
@@ -157,11 +156,13 @@ def grading_steps(nb, assignment: str, root: Path = ROOT) -> list[dict]:
 
 class Results:
     """What one sandbox reports over its results pipe (frames of :func:`sandbox_main.frame`), read
-    here with caps: only the names the job can produce (``level``, each step's markers, each case's
-    outcome), markers of at most :data:`MAX_MARKER_BYTES`, outcomes of at most
-    :data:`MAX_OUTCOME_BYTES` (a larger one is skipped unread and fails its case). Each outcome is
-    judged as it arrives and dropped: what is kept is one small verdict per case. Anything else on
-    the pipe is a broken protocol (only student code can write it): the sandbox is stopped.
+    here with caps. The trusted side of the sandbox reports in an order known in advance (``level``;
+    then for each step of ``steps``: ``cell.KEY.start``, ``cell.KEY.end``, or ``NAME.start``, one
+    ``NAME.I.npz`` per case, ``NAME.done``), so the stream must be a prefix of that sequence; a
+    sandbox that dies stops it anywhere. A marker's data is at most :data:`MAX_MARKER_BYTES`; an
+    outcome over :data:`MAX_OUTCOME_BYTES` is passed over unread and fails its case. Each outcome
+    is judged as it arrives and dropped: what is kept is one small verdict per case. Anything else
+    (only student code can write it) breaks the protocol, and the sandbox is stopped.
 
     Nothing the sandbox does reaches a file the host reads: no path, no link, no FIFO, no folder."""
 
@@ -172,9 +173,15 @@ class Results:
         self.frames = 0
         self.broken: str | None = None
         self._judged: dict[str, dict[int, Verdict | None]] = {name: {} for name in cases}
-        self._names = {"level"} | {f"{n}.{end}" for n in cases for end in ("start", "done")}
-        self._names |= {f"cell.{st['cell']}.{end}" for st in steps if "cell" in st
-                        for end in ("start", "end")}
+        self._expected: list[tuple[str, tuple | None]] = [("level", None)]
+        for st in steps:
+            if "cell" in st:
+                self._expected += [(f"cell.{st['cell']}.{end}", None) for end in ("start", "end")]
+            else:
+                name = st["check"]
+                self._expected += [(f"{name}.start", None),
+                                   *((f"{name}.{i}.npz", (name, i)) for i in range(len(cases[name]))),
+                                   (f"{name}.done", None)]
         self._buf = bytearray()
         self._skip = 0  # bytes still to pass over (the body of an outcome over the cap)
 
@@ -191,20 +198,24 @@ class Results:
             if len(self._buf) < FRAME.size:
                 return
             key_len, size = FRAME.unpack_from(self._buf)
-            if key_len > MAX_NAME_BYTES:
-                self.broken = f"a report name of {key_len} bytes"
+            if self.frames >= len(self._expected):
+                self.broken = "a report after the last one"
+                return
+            want, outcome = self._expected[self.frames]
+            if key_len != len(want.encode()):
+                self.broken = f"a report name of {key_len} bytes where {want!r} was due"
                 return
             if len(self._buf) < FRAME.size + key_len:
                 return
             name = bytes(self._buf[FRAME.size:FRAME.size + key_len]).decode(errors="replace")
-            outcome = self._outcome_of(name)
-            if outcome is None and (name not in self._names or size > MAX_MARKER_BYTES):
-                self.broken = f"an unexpected report {name[:60]!r} of {size} bytes"
+            if name != want or (outcome is None and size > MAX_MARKER_BYTES):
+                self.broken = f"a report {name[:60]!r} of {size} bytes where {want!r} was due"
                 return
             if outcome is not None and size > MAX_OUTCOME_BYTES:
                 del self._buf[:FRAME.size + key_len]
                 self._skip = size
                 self._record(*outcome, WireError(f"it is larger than {MAX_OUTCOME_BYTES} bytes"))
+                self.frames += 1
                 continue
             end = FRAME.size + key_len + size
             if len(self._buf) < end:
@@ -214,19 +225,10 @@ class Results:
             if outcome is not None:
                 self._record(*outcome, body)
             elif name == "level":
-                self.level = self.level or body.decode(errors="replace")[:40]
+                self.level = body.decode(errors="replace")
             else:
                 self.markers.add(name)
             self.frames += 1
-
-    def _outcome_of(self, name: str) -> tuple[str, int] | None:
-        """``(exercise, case index)`` if ``name`` is an outcome this job can produce."""
-        exercise, _, rest = name.partition(".")
-        index, _, ext = rest.partition(".")
-        if ext == "npz" and exercise in self.cases and index.isascii() and index.isdigit():
-            if int(index) < len(self.cases[exercise]):
-                return exercise, int(index)
-        return None
 
     def _record(self, name: str, i: int, body) -> None:
         points = EXERCISES[name].points
