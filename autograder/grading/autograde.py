@@ -63,9 +63,11 @@ class PrivateCourse:
         os.environ["NNCOURSE_FEEDBACK"] = str(self.feedback_json)
         from ..notebooks import nbgrader_api
         from .feedback import reuse_compiled_templates, reuse_rendered_cells
+        from .feedback_speed import skip_reparse
 
         reuse_compiled_templates()
         reuse_rendered_cells()
+        skip_reparse()
         self.api = nbgrader_api(self.root, self.root / "release", overrides={
             "CourseDirectory": {"autograded_directory": str(self.autograded)},
             # demo cells are not run at grading, only set-up, answers, checks and graded cells
