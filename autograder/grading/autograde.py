@@ -64,15 +64,20 @@ class PrivateCourse:
         from ..notebooks import nbgrader_api
         from .feedback import reuse_compiled_templates, reuse_rendered_cells
         from .feedback_speed import skip_reparse
+        from .nbgrader_speed import reuse_schema_checks
 
         reuse_compiled_templates()
         reuse_rendered_cells()
         skip_reparse()
+        reuse_schema_checks()
         self.api = nbgrader_api(self.root, self.root / "release", overrides={
             "CourseDirectory": {"autograded_directory": str(self.autograded)},
-            # demo cells are not run at grading, only set-up, answers, checks and graded cells
+            # demo and check cells are not run at grading, only set-up, answers and graded cells
             "Autograde": {"autograde_preprocessors": autograde_preprocessors()},
             "KernelManager": kernel_manager_config(self.root),
+            # nbconvert validates the notebook after every preprocessor (19 times per student); once
+            # after the last one is enough: an invalid notebook is refused all the same
+            "Exporter": {"optimistic_validation": True},
             # the kernel is discarded: no graceful shut-down (the fork server kills it, and the jail
             # and reap_kernel_leftovers remove what it leaves)
             "Execute": {"kernel_name": KERNEL_NAME, "shutdown_kernel": "immediate",

@@ -86,3 +86,43 @@ def test_rendered_cells_kept_give_the_same_html():
     assert kept_edited == plain_edited  # an edited cell is rendered anew, not taken from the cache
     assert "a student&#39;s line" in kept_edited or "a student's line" in kept_edited
     assert "<em>note</em>" in kept_edited
+
+
+def test_nbgraders_metadata_check_with_checked_schemas_raises_what_jsonschema_raises():
+    import jsonschema
+    from nbgrader.nbgraderformat import MetadataValidator, common
+
+    from autograder.grading.nbgrader_speed import reuse_schema_checks, validate
+
+    schema = MetadataValidator().schema
+    good = {"grade": True, "grade_id": "x_tests", "locked": True, "points": 2, "schema_version": 3,
+            "solution": False, "task": False}
+    bad = [{**good, "points": "two"}, {**good, "solution": "yes"}, {**good, "grade_id": 7}, [],
+           {**good, "points": None}]
+    assert validate(good, schema) is None and validate(good, schema) is None
+    for meta in bad:
+        with pytest.raises(jsonschema.ValidationError) as ours:
+            validate(meta, schema)
+        with pytest.raises(jsonschema.ValidationError) as theirs:
+            jsonschema.validate(meta, schema)
+        assert (ours.value.message, list(ours.value.path)) == (theirs.value.message, list(theirs.value.path))
+    with pytest.raises(jsonschema.SchemaError):
+        validate({}, {"type": "no such type"})
+
+    # through nbgrader's own validator: the same verdict on every cell of a notebook, bad ones too
+    nb = nbformat.read(solution_path("06_backprop"), as_version=4)
+    graded = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    graded.metadata.nbgrader["points"] = "lots"
+    original = common.jsonschema
+    try:
+        with pytest.raises(jsonschema.ValidationError) as theirs:
+            MetadataValidator().validate_nb(nb)
+        reuse_schema_checks()
+        assert common.jsonschema is not original and common.jsonschema.ValidationError is jsonschema.ValidationError
+        with pytest.raises(jsonschema.ValidationError) as ours:
+            MetadataValidator().validate_nb(nb)
+        graded.metadata.nbgrader["points"] = 3
+        MetadataValidator().validate_nb(nb)
+    finally:
+        common.jsonschema = original
+    assert ours.value.message == theirs.value.message
