@@ -4,14 +4,16 @@ After rendering its template, nbconvert's ``HTMLExporter.from_notebook_node`` pa
 with ``BeautifulSoup(html, features="html.parser")`` only to add ``alt`` text to images without one
 and ``tabindex="0"`` to JupyterLab's input and output areas, then returns ``str(soup)``: bs4's
 serialisation of its tree (attributes sorted, entities decoded then ``&<>`` escaped again,
-whitespace-only strings squeezed, ``<br/>``...). That was 0.28 s of CPU per student of 06_backprop
-here, 60 % of the export. :func:`skip_reparse` gives nbconvert, in place of that soup, a
+whitespace-only strings squeezed, ``<br/>``...). That was 0.23-0.29 s of CPU per student of
+06_backprop here, most of the export once the two other speed-ups (grading/feedback.py) are on;
+the scan below takes 0.025 s. :func:`skip_reparse` gives nbconvert, in place of that soup, a
 :class:`FastSoup`: one regular-expression scan that produces bs4's very serialisation for the
 markup it fully understands (what nbconvert's templates, Pygments and mistune write), and hands
 the page to the real BeautifulSoup whenever it meets anything else (markup it does not know,
-upper-case tags, unusual entities or comments, ``title``/``textarea`` with markup,
-``<!--`` or ``</`` inside a script...). nbconvert's own code still selects, edits and logs (the
-warning about missing alt text is nbconvert's). The HTML is the same (tested).
+upper-case tags, unusual entities or comments, ``title``/``textarea`` with markup, a script
+whose first ``</script`` is not ``</script>`` or that holds ``<!--``...). nbconvert's own code
+still selects, edits and logs (the warning about missing alt text is nbconvert's). The HTML is the
+same (tested). docs/feedback-speed.md lists what goes to bs4.
 """
 
 from __future__ import annotations
