@@ -277,3 +277,30 @@ def test_where_no_cgroup_can_be_made_the_jail_still_closes_and_says_what_is_miss
     code, out = in_child(child)
     assert code == 0 and out["level"] == "namespaces", out
     assert out["reached"]["memory_cgroup"] is False and out["reached"]["seccomp"] is True, out
+
+
+@pytest.mark.timeout(60)
+def test_a_killed_runs_leftover_cgroup_is_removed_by_the_next_claimer_and_its_processes_killed():
+    """A worker killed with its jail leaves ``nncourse-<uid>`` (here with a process still in it):
+    the next :func:`prepare` of that uid kills what is in it and makes it afresh; :func:`remove`
+    leaves nothing."""
+    import subprocess
+
+    from autograder.grading import cgroup
+
+    uid = 61998
+    path = cgroup.prepare(uid, LIMIT)
+    assert path is not None, cgroup.LAST_ERROR
+    leftover = subprocess.Popen(["sleep", "60"])
+    try:
+        cgroup.join(path, leftover.pid)
+        assert cgroup.prepare(uid, 2 * LIMIT) == path
+        assert leftover.wait(timeout=10) == -9  # SIGKILL
+        assert open(os.path.join(path, "cgroup.procs")).read() == ""
+        limit = "memory.limit_in_bytes" if os.path.exists(os.path.join(path, "memory.limit_in_bytes")) \
+            else "memory.max"
+        assert int(open(os.path.join(path, limit)).read()) == 2 * LIMIT
+    finally:
+        leftover.kill()
+        assert cgroup.remove(uid)
+    assert not os.path.exists(path)
