@@ -5,9 +5,11 @@ make_cases`), hands them as plain arrays to a fresh :mod:`autograder.grading.san
 runs the instructor's set-up cell, then in notebook order the submission's answer cells and the code
 cells the student added (:func:`grading_steps`; never the demo cells) inside the jail
 (:mod:`autograder.grading.jail`), checking each exercise where its graded cell stands, reads back plain
-outcomes (``allow_pickle=False``; sizes capped; types checked) and judges them here
-(:func:`autograder.checks.diagnose.judge`). This process never executes student code and never unpickles
-anything the sandbox wrote.
+outcomes over a pipe (:class:`Results`: a fixed order, sizes capped, ``allow_pickle=False``, types
+checked) and judges them here (:func:`autograder.checks.diagnose.judge`). This process never executes
+student code, never unpickles anything the sandbox wrote, and never opens a file the sandbox could
+have touched: the job folder (``job.json``, ``cases/``) is root's and closed to the jailed uid, which
+works in the jail's private, bounded HOME.
 
 The sandbox process is forked from a fork server (:mod:`autograder.grading.forkserver`) that has already
 imported NumPy, Matplotlib, nnlib and the checks, when the caller runs one (the grading workers
