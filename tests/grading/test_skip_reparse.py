@@ -203,3 +203,29 @@ def test_fast_soup_writes_what_bs4_writes(markup, refused):
         return
     assert not refused, f"FastSoup accepted {markup!r}"
     assert got == expected
+
+
+def test_feedback_page_with_the_summary_and_verdicts_is_the_same(export, tmp_path, monkeypatch):
+    """The page as the worker writes it: graded cells redacted, the re-check's verdicts (text a
+    student's code can shape: markup, quotes, ampersands) in the outputs and the summary table."""
+    import json
+
+    from autograder.grading.feedback import RedactGradedCells
+
+    nb = _graded(nbformat.read(ROOT / "solutions" / "06_backprop" / "06_backprop.ipynb", as_version=4))
+    names = [c.metadata["nbgrader"]["grade_id"].removesuffix("_tests") for c in nb.cells
+             if c.metadata.get("nbgrader", {}).get("grade")]
+    verdicts = {n: {"feedback": f"✗ {n}: got <img src=x> & \"{n}\" 'x' < 0\n(Score 0/1.)", "score": 0,
+                    "points": 1, "diagnosis": "wrong_value", "message": f"✗ {n}: got <b>&amp;</b> 'a' & \"b\""}
+                for n in names}
+    path = tmp_path / "feedback.json"
+    path.write_text(json.dumps(verdicts))
+    monkeypatch.setenv("NNCOURSE_FEEDBACK", str(path))
+    nb, _ = RedactGradedCells().preprocess(nb, {"nbgrader": {"score": 0, "max_score": len(names)}})
+    assert names and nb.cells[0].metadata.get("nncourse") == "summary"
+    plain, _, plain_warned = export(nb, "feedback", fast=False)
+    fast, fell_back, warned = export(nb, "feedback", fast=True)
+    assert not fell_back
+    assert fast == plain
+    assert warned == plain_warned
+    assert "&lt;img src=x&gt;" in fast and "nncourse-summary" in fast
