@@ -98,6 +98,8 @@ class FastSoup:
     # --- reading -----------------------------------------------------------------------------
 
     def _scan(self, html: str) -> None:
+        if "\x00" in html:  # NUL: replaced by some html.parsers, not by others
+            raise NotSimple("a NUL character")
         out, text = self._out, []
         stack: list[str] = []
         notebooks = keep = 0  # open elements of class jp-Notebook; open <pre>/<textarea>

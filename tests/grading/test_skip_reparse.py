@@ -182,6 +182,7 @@ SNIPPETS = [
     ("<textarea> <b> </textarea>", True),
     ("<div><ul><li>a<li>b</div><pre>\n<b> </pre> </b>\n<i>x</br></i></hr><span>", False),
     ("<p class=\"a\u2003b\">x</p>", True),
+    ("<p>a\x00b</p>", True),
 ]
 
 
