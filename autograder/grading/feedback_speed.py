@@ -231,8 +231,8 @@ def fast_or_real_soup(html: str, features: str = "html.parser"):
     if features == "html.parser":
         try:
             return FastSoup(html)
-        except NotSimple as e:
-            FALLBACKS["last"] = str(e)
+        except Exception as e:  # NotSimple, or a page it gets wrong: never a lost feedback page
+            FALLBACKS["last"] = f"{type(e).__name__}: {e}"
     FALLBACKS["pages"] += 1
     return BeautifulSoup(html, features=features)
 

@@ -230,3 +230,20 @@ def test_feedback_page_with_the_summary_and_verdicts_is_the_same(export, tmp_pat
     assert fast == plain
     assert warned == plain_warned
     assert "&lt;img src=x&gt;" in fast and "nncourse-summary" in fast
+
+
+def test_a_fast_path_that_breaks_hands_the_page_to_bs4(monkeypatch):
+    """Any error of the fast path (not only the markup it refuses) costs speed, never the page."""
+    from bs4 import BeautifulSoup
+
+    from autograder.grading import feedback_speed
+
+    def broken(self, html):
+        raise IndexError("a bug in the scan")
+
+    monkeypatch.setattr(feedback_speed.FastSoup, "_scan", broken)
+    page = '<!DOCTYPE html>\n<html><body><div class="jp-Notebook"><img src="x.png"></div></body></html>'
+    soup = feedback_speed.fast_or_real_soup(page, features="html.parser")
+    assert isinstance(soup, BeautifulSoup)
+    assert str(soup) == str(BeautifulSoup(page, features="html.parser"))
+    assert feedback_speed.FALLBACKS["last"] == "IndexError: a bug in the scan"
