@@ -64,12 +64,13 @@ class PrivateCourse:
         from ..notebooks import nbgrader_api
         from .feedback import reuse_compiled_templates, reuse_rendered_cells
         from .feedback_speed import skip_reparse
-        from .nbgrader_speed import reuse_schema_checks
+        from .nbgrader_speed import reuse_engines, reuse_schema_checks
 
         reuse_compiled_templates()
         reuse_rendered_cells()
         skip_reparse()
         reuse_schema_checks()
+        reuse_engines()
         self.api = nbgrader_api(self.root, self.root / "release", overrides={
             "CourseDirectory": {"autograded_directory": str(self.autograded)},
             # demo and check cells are not run at grading, only set-up, answers and graded cells

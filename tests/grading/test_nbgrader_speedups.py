@@ -126,3 +126,60 @@ def test_nbgraders_metadata_check_with_checked_schemas_raises_what_jsonschema_ra
     finally:
         common.jsonschema = original
     assert ours.value.message == theirs.value.message
+
+
+def _gradebook_story(url: str) -> list:
+    """What nbgrader's autograde and feedback do to a gradebook, in many short sessions as they do."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url) as gb:
+        gb.update_or_create_assignment("a1")
+        gb.update_or_create_notebook("nb1", "a1")
+        gb.update_or_create_grade_cell("c1", "nb1", "a1", max_score=3, cell_type="code")
+    for student in ("s1", "s2"):
+        with Gradebook(url) as gb:
+            gb.update_or_create_student(student)
+        with Gradebook(url) as gb:
+            gb.update_or_create_submission("a1", student)
+        with Gradebook(url) as gb, Gradebook(url) as inner:  # two sessions open at once, as nbgrader does
+            g = gb.find_grade("c1", "nb1", "a1", student)
+            g.auto_score = 2.0 if student == "s1" else 0.5
+            gb.db.commit()
+            assert inner.find_student(student).id == student
+    with Gradebook(url) as gb:
+        return [(g.student.id, g.name, g.auto_score, g.max_score) for g in
+                (gb.find_grade("c1", "nb1", "a1", s) for s in ("s1", "s2"))]
+
+
+def test_one_engine_per_url_gives_the_same_gradebook_and_compiles_each_statement_once(tmp_path):
+    import nbgrader.api
+
+    from autograder.grading.nbgrader_speed import reuse_engines
+
+    original = nbgrader.api.create_engine
+    if getattr(original, "nncourse", False):
+        pytest.skip("nbgrader.api was already patched in this process")
+    plain = _gradebook_story(f"sqlite:///{tmp_path / 'plain.db'}")
+    made = []
+    try:
+        reuse_engines()
+        patched = nbgrader.api.create_engine
+
+        def counting(url, **kwargs):
+            engine = patched(url, **kwargs)
+            made.append(engine)
+            return engine
+
+        nbgrader.api.create_engine = counting
+        url = f"sqlite:///{tmp_path / 'shared.db'}"
+        shared = _gradebook_story(url)
+        again = _gradebook_story(url)  # the same queries again, as for the next student
+        compiled = len(made[0]._compiled_cache)
+        third = _gradebook_story(url)
+    finally:
+        nbgrader.api.create_engine = original
+    assert shared == plain == again == third
+    assert len(made) > 10 and len({id(e) for e in made}) == 1  # one engine for every Gradebook
+    assert made[0].pool.checkedout() == 0  # every Gradebook.close() gave its connection back
+    # SQLAlchemy's statement cache works across Gradebooks: nothing new compiled the third time
+    assert compiled > 0 and len(made[0]._compiled_cache) == compiled
