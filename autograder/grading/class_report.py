@@ -58,9 +58,18 @@ def summary_table(journal: dict, assignment: str) -> str:
                      if not e.get("problem"))
     if levels:
         lines.append("re-check isolation: " + ", ".join(f"{k or 'unknown'} ({v})" for k, v in levels.items())
-                     + ("" if set(levels) == {"namespaces"} else
-                        "  [not 'namespaces': student code could read files; grade as root]"))
+                     + isolation_warning(levels))
     return "\n".join(lines)
+
+
+def isolation_warning(levels) -> str:
+    """What the summary adds after the re-checks' isolation levels: nothing for full isolation."""
+    if any(not str(k or "").startswith("namespaces") for k in levels):
+        return "  [not 'namespaces': student code could read files; grade as root]"
+    if any(k != "namespaces" for k in levels):  # namespaces-no-memcg: no memory cgroup could be made
+        return ("  [no memory cgroup: kernel memory (socket and pipe buffers) of student code is not "
+                "bounded; see docs/isolation.md]")
+    return ""
 
 
 def _png(fig) -> str:

@@ -101,3 +101,12 @@ def test_one_row_per_student_with_scores_diagnoses_and_a_feedback_link(tmp_path)
     for link in re.findall(r'href="([^"]+)"', html):
         assert (tmp_path / "reports" / link).resolve().exists(), link
     assert (tmp_path / "mathjax" / "MathJax.js").exists()        # what the feedback pages load
+
+
+def test_the_summary_says_what_isolation_was_missing():
+    from autograder.grading.class_report import isolation_warning
+
+    assert isolation_warning({"namespaces": 20}) == ""
+    assert "memory cgroup" in isolation_warning({"namespaces": 3, "namespaces-no-memcg": 1})
+    assert "grade as root" in isolation_warning({"limits-only": 2, "namespaces-no-memcg": 1})
+    assert "grade as root" in isolation_warning({None: 1})
