@@ -167,6 +167,20 @@ def check_output(path: Path, name: str) -> str:
     return ""
 
 
+def notebook_errors(path: Path) -> list:
+    """``(cell index, ename, evalue)`` of every error output in the notebook at ``path``, and how
+    many code cells ran (for a failure's message)."""
+    try:
+        nb = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        return [f"unreadable: {exc}"]
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    ran = sum(1 for c in code if c.get("execution_count"))
+    return [f"{ran} of {len(code)} code cells ran"] + [
+        (i, o.get("ename"), o.get("evalue")) for i, c in enumerate(nb["cells"])
+        for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
 def _chromium_or_skip():
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing: bash scripts/install_browser.sh (never `playwright install`)")
@@ -213,7 +227,9 @@ def test_a_student_in_chromium_logs_in_fetches_runs_a_check_and_submits(hub, tmp
                 page.keyboard.press("Control+s")
                 page.wait_for_timeout(500)
                 verdict = check_output(saved, "perceptron_predict")
-            assert "✗ perceptron_predict" in verdict, verdict or "no output in the check cell"
+            assert "✗ perceptron_predict" in verdict, verdict or (
+                f"no output in the check cell; the saved notebook's errors: {notebook_errors(saved)}; "
+                f"page errors: {errors}")
             page.screenshot(path=str(tmp_path / "cy_notebook.png"))
             page.click(".lm-TabBar-tab:has-text('Assignments')")
             page.click(f"#fetched_assignments_list .list_item:has-text('{A}') button:text-is('Submit')")
