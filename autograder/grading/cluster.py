@@ -363,10 +363,12 @@ def _count_workers(client, address: str, done: int, total: int) -> int:
 
 def _result(future, assignment: str, student: str) -> tuple[dict, dict[str, bytes]]:
     """A finished task's ``(entry, files)``, checked; a failed one's ungraded entry."""
+    from distributed.comm.core import CommClosedError
+
     try:
         text, files = future.result()
-    except WorkerVersionError:
-        raise
+    except (WorkerVersionError, CommClosedError):
+        raise  # CommClosedError: the result was lost on its way back, nothing about the submission
     except Exception as exc:  # the task raised after its retries, or killed its workers (KilledWorker)
         name = type(exc).__name__
         if "nncourse" in str(exc) and "install the same nncourse" in str(exc):
@@ -461,6 +463,9 @@ def grade_on_cluster(assignment: str, course_dir, spec: ClusterSpec, force: bool
                     entry, files = _result(f, assignment, s)
                 except WorkerVersionError as exc:
                     raise GradingError(str(exc)) from None
+                except OSError:  # CommClosedError: the scheduler went while the result came back;
+                    lost = True  # the student is not journaled, so the rerun grades them
+                    raise _lost(address, len(journal), len(students)) from None
                 graded_by.add(entry.pop("worker", None) or "?")
                 journal[s] = record(course_dir, assignment, s, entry, files)
                 bar.update(failed=bool(entry.get("problem")))
