@@ -215,6 +215,9 @@ def test_a_student_in_chromium_logs_in_fetches_runs_a_check_and_submits(hub, tmp
             fetched.locator(f".nested_list_item a:text-is('{A}')").click()
             page.wait_for_selector(".jp-Notebook .jp-Cell")
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+            # Run All and Ctrl+S act on the focused notebook: focus it, as she would by clicking in it
+            first_cell = page.locator(".jp-Notebook .jp-Cell").first
+            first_cell.click()
             page.click(".lm-MenuBar-itemLabel:text-is('Run')")
             page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
             # The check cell under perceptron_predict prints its verdict (the stub is not written).
@@ -224,6 +227,7 @@ def test_a_student_in_chromium_logs_in_fetches_runs_a_check_and_submits(hub, tmp
             verdict = ""
             while not verdict and time.monotonic() < deadline:
                 page.wait_for_timeout(2000)
+                first_cell.click()
                 page.keyboard.press("Control+s")
                 page.wait_for_timeout(500)
                 verdict = check_output(saved, "perceptron_predict")
