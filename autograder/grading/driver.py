@@ -126,10 +126,10 @@ class WorkerProcess:
         """End the worker: with ``grace``, first close its input and give it that long to exit
         on its own (it then removes its private folder in /tmp); then kill what is left."""
         if self.proc and self.proc.poll() is None and grace > 0:
+            self.begin_stop()
             try:
-                self.proc.stdin.close()
                 self.proc.wait(grace)
-            except (OSError, subprocess.TimeoutExpired):
+            except subprocess.TimeoutExpired:
                 pass
         if self.proc and self.proc.poll() is None:
             try:

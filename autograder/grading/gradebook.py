@@ -12,11 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..notebooks import ROOT, child_env, run_entry_point
+from ..notebooks import ROOT, child_env
 from .driver import GradingError
 from .journal import load_journal, students_of
 
-__all__ = ["CSV_FIELDS", "GradebookWriter", "csv_rows", "write_gradebook", "write_grades_csv"]
+__all__ = ["CSV_FIELDS", "GradebookWriter", "csv_rows", "write_grades_csv"]
 
 CSV_FIELDS = ["student", "assignment", "exercise", "score", "max_score", "nbgrader_score",
               "overridden", "reason", "diagnosis"]
@@ -54,27 +54,23 @@ def write_grades_csv(course_dir: Path, journal: dict, assignment: str) -> Path:
 
 
 def _gradebook_main(argv=None) -> None:
-    """Subprocess entry point of :func:`write_gradebook` and :class:`GradebookWriter`:
-    ``COURSE_DIR ASSIGNMENT [--wait]``. With ``--wait`` it imports nbgrader at a low priority and
-    writes only once it reads ``write`` on stdin (end of input: it exits without touching the
-    gradebook)."""
-    course_dir, assignment, *wait = argv if argv is not None else sys.argv[1:]
+    """Subprocess entry point of :class:`GradebookWriter`: ``COURSE_DIR ASSIGNMENT``. It imports
+    nbgrader at a low priority and writes only once it reads ``write`` on stdin (end of input: it
+    exits without touching the gradebook)."""
+    course_dir, assignment = argv if argv is not None else sys.argv[1:]
     import tempfile
 
-    if wait:
-        os.nice(10)  # imported while the class is graded: what the workers leave of the CPU
-
+    os.nice(10)  # imported while the class is graded: what the workers leave of the CPU
     from nbgrader.api import Gradebook, MissingEntry
 
     from ..notebooks import nbgrader_api
 
-    if wait:
-        if sys.stdin.readline().strip() != "write":
-            return
-        try:
-            os.nice(-10)  # back to the caller's priority (root only)
-        except OSError:
-            pass
+    if sys.stdin.readline().strip() != "write":
+        return
+    try:
+        os.nice(-10)  # back to the caller's priority (root only)
+    except OSError:
+        pass
     course_dir = Path(course_dir)
     students = students_of(course_dir)
     journal = load_journal(course_dir, assignment, students)
@@ -98,28 +94,18 @@ def _gradebook_main(argv=None) -> None:
             gb.db.commit()
 
 
-def write_gradebook(course_dir: Path, assignment: str) -> None:
-    """Write ``DIR/gradebook.db`` from the journal (idempotent), in a separate process."""
-    env = {k: v for k, v in os.environ.items() if k != "NNCOURSE_GRADEBOOK"}
-    try:
-        run_entry_point("autograder.grading.gradebook", "_gradebook_main", [course_dir, assignment],
-                        "writing the gradebook", env=env)
-    except RuntimeError as exc:
-        raise GradingError(str(exc)) from None
-
-
 class GradebookWriter:
-    """:func:`write_gradebook` with nbgrader imported beforehand: started when a grading run
-    starts, it imports nbgrader (about 1-2 s of CPU) at a low priority while the class is graded
-    and waits; :meth:`write` then writes the gradebook from the journal, as
-    :func:`write_gradebook` does. :meth:`cancel` (a run that failed) ends it with the gradebook
+    """Writes ``DIR/gradebook.db`` from the journal (idempotent), in a process of its own (nbgrader
+    reconfigures logging and holds its gradebook open): started when a grading run starts, it
+    imports nbgrader (about 1-2 s of CPU) at a low priority while the class is graded and waits;
+    :meth:`write` then writes. :meth:`cancel` (a run that failed) ends it with the gradebook
     untouched; so does the end of its input when the caller dies."""
 
     def __init__(self, course_dir: Path, assignment: str):
         env = child_env({k: v for k, v in os.environ.items() if k != "NNCOURSE_GRADEBOOK"})
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "import autograder.grading.gradebook as m; m._gradebook_main()",
-             str(course_dir), assignment, "--wait"],
+             str(course_dir), assignment],
             cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True)
 
